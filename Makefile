@@ -1,0 +1,30 @@
+# The vfio-pci BAR mmap revocation series for Debian's 6.1 kernel, and the
+# harness that proves it. Each target is one script under scripts/.
+VARIANTS ?= patched vanilla v6.12
+
+.PHONY: deps tree build boot test check refresh bench clean
+
+deps:			## install Debian packages the harness needs
+	scripts/install-deps.sh
+
+tree:			## make out/tree/patched (base + series, one commit per patch)
+	scripts/make-tree.sh patched
+
+refresh:		## write out/tree/patched's commits back to patches/6.1
+	scripts/refresh.sh
+
+build:			## build every kernel variant
+	scripts/build.sh $(VARIANTS)
+
+boot: deps		## build the patched kernel and boot it with devices on vfio-pci
+	scripts/build.sh patched
+	scripts/boot.sh patched 'lspci -nnk; ls -l /dev/vfio; echo "bound: $$VFIO_SELFTESTS_BDF"'
+
+test: deps		## build and test all kernels; last line "N passed, N failed, N skipped"
+	scripts/run-tests.sh $(VARIANTS)
+
+check: deps		## series hygiene: git am, checkpatch --strict, per-patch build, sparse
+	scripts/check.sh
+
+clean:
+	rm -rf out results

@@ -1,0 +1,80 @@
+#!/bin/bash
+# boot.sh [options] VARIANT [COMMAND...]
+#   Boot a built kernel variant under QEMU q35 with an emulated Intel IOMMU
+#   and the test devices, bound to vfio-pci in the guest:
+#     edu       1234:11e8  alone behind a PCIe root port (bus reset possible)
+#     ivshmem   1af4:1110  ivshmem-plain, BAR2 = 1 GiB file out/ivshmem.img
+#     nvme      1b36:0010  reports VFIO_DEVICE_FLAGS_RESET (it has FLR)
+#     2 x e1000 8086:100e  on one QEMU hub, for DPDK
+#   The guest's root is the host's, read-only over 9p. COMMAND (a shell
+#   command line, default: an interactive-less "uname -a") runs in the guest
+#   as root with VFIO_SELFTESTS_BDF set; the serial log goes to stdout and
+#   to out/logs/VARIANT-*.log.
+# Options:
+#   --icount       -icount shift=0,sleep=off (guest clock counts instructions)
+#   --timeout S    host-side limit for the whole guest run (default 1800)
+#   --log FILE     where to write the serial log
+#   --mem SIZE     guest memory (default 3G)
+. "$(dirname "$0")/lib.sh"
+
+icount=0 timeout=1800 log="" mem=3G
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--icount) icount=1 ;;
+	--timeout) timeout=$2; shift ;;
+	--log) log=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	-*) die "unknown option $1" ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -ge 1 ] || die "usage: boot.sh [options] VARIANT [COMMAND...]"
+variant=$1; shift
+variant_field "$variant" 2 >/dev/null
+kernel=$(build_dir "$variant")/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel for $variant; run scripts/build.sh $variant"
+mkdir -p "$OUT/logs" "$OUT/run"
+[ -n "$log" ] || log=$OUT/logs/$variant-$(date +%Y%m%d-%H%M%S).log
+
+# The job: a script on the host file system that the guest runs.
+job=$(mktemp "$OUT/run/job.XXXXXX")
+echo "${*:-uname -a}" > "$job"
+
+# 1 GiB ivshmem backing file; the caller fills it (scripts/ivshmem.py).
+shm=$OUT/ivshmem.img
+[ -f "$shm" ] || truncate -s 1G "$shm"
+nvme=$OUT/nvme.img
+[ -f "$nvme" ] || truncate -s 16M "$nvme"
+
+accel=$("$REPO/scripts/detect-accel.sh" "$kernel")
+qemu_args=(
+	-M q35,kernel-irqchip=split -accel "$accel" -cpu max -smp 2 -m "$mem"
+	-nodefaults -display none -no-reboot -serial stdio
+	-device intel-iommu,intremap=on,caching-mode=on
+	-kernel "$kernel"
+	-append "console=ttyS0 intel_iommu=on panic=-1 oops=panic root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose ro init=$REPO/scripts/guest-init.sh harness_job=$job"
+	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root,addr=0x2
+	-device pcie-root-port,id=rp1,chassis=1,addr=0x3
+	-device edu,bus=rp1,addr=0x0
+	-object memory-backend-file,id=shm,size=1G,mem-path="$shm",share=on
+	-device ivshmem-plain,memdev=shm,addr=0x4
+	-drive file="$nvme",if=none,id=nvm,format=raw
+	-device nvme,serial=vfio0001,drive=nvm,addr=0x5
+	-netdev hubport,id=p0,hubid=0 -device e1000,netdev=p0,addr=0x6
+	-netdev hubport,id=p1,hubid=0 -device e1000,netdev=p1,addr=0x7
+)
+if [ $icount = 1 ]; then
+	[ "$accel" = tcg ] || die "--icount needs TCG"
+	qemu_args+=(-icount shift=0,sleep=off)
+fi
+say "booting $variant ($accel$([ $icount = 1 ] && echo ", icount")) limit ${timeout}s, log $log"
+set +e
+timeout -k 10 "$timeout" qemu-system-x86_64 "${qemu_args[@]}" \
+	</dev/null 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+rm -f "$job"
+[ "$rc" != 124 ] || { echo "harness: guest timed out after ${timeout}s" | tee -a "$log"; exit 124; }
+grep -q '^### job end' "$log" || { echo "harness: guest ended without finishing its job" | tee -a "$log"; exit 1; }

@@ -1,0 +1,72 @@
+#!/bin/bash
+# check.sh : what a maintainer checks before taking the series.
+#  1. every patch applies with git am, in order, to the pristine base;
+#  2. scripts/checkpatch.pl --strict is clean on every patch;
+#  3. every patch in turn builds with the test config (bisectable);
+#  4. sparse (make C=2) on drivers/vfio reports nothing the base did not.
+# Uses its own worktree (out/tree/check) and build directory.
+. "$(dirname "$0")/lib.sh"
+
+fail=0
+src=$(src_git 6.1)
+tree=$OUT/tree/check
+b=$OUT/build/check
+"$REPO/scripts/get-source.sh" 6.1
+[ -e "$tree/.git" ] || git -C "$src" worktree add -q -f --detach "$tree" base
+git -C "$tree" am --abort >/dev/null 2>&1 || true
+git -C "$tree" checkout -q -f --detach base
+git -C "$tree" clean -q -fdx
+
+mapfile -t patches < <(series_patches patched)
+say "check: ${#patches[@]} patches in patches/6.1/series"
+
+# sparse over drivers/vfio, normalised so line numbers do not matter
+sparse_vfio() {
+	kmake "$tree" "$b" C=2 drivers/vfio/ 2>&1 |
+		grep -E ': (warning|error):' | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u
+}
+
+say "check: configuring the base"
+ALLOW_MISSING=1 kconfig "$tree" "$b" $(fragments patched)
+timed kmake "$tree" "$b" bzImage
+sparse_vfio > "$b/sparse.base"
+
+n=0
+for p in "${patches[@]}"; do
+	n=$((n + 1))
+	name=$(basename "$p")
+	if ! git -C "$tree" am -q "$p"; then
+		echo "FAIL  $name: does not apply with git am"
+		git -C "$tree" am --abort || true
+		fail=1
+		break
+	fi
+	out=$(cd "$tree" && ./scripts/checkpatch.pl --strict --quiet "$p" 2>&1 || true)
+	if [ -n "$out" ]; then
+		echo "FAIL  $name: checkpatch --strict"
+		echo "$out" | sed 's/^/      /'
+		fail=1
+	else
+		echo "PASS  $name: applies, checkpatch --strict clean"
+	fi
+	ALLOW_MISSING=1 kconfig "$tree" "$b" $(fragments patched)
+	if timed kmake "$tree" "$b" bzImage >"$b/build.log" 2>&1; then
+		echo "PASS  $name: builds ($n/${#patches[@]})"
+	else
+		echo "FAIL  $name: does not build ($n/${#patches[@]})"
+		tail -n 30 "$b/build.log" | sed 's/^/      /'
+		fail=1
+	fi
+done
+
+sparse_vfio > "$b/sparse.series"
+new=$(comm -13 "$b/sparse.base" "$b/sparse.series")
+if [ -n "$new" ]; then
+	echo "FAIL  sparse: new reports on drivers/vfio"
+	echo "$new" | sed 's/^/      /'
+	fail=1
+else
+	echo "PASS  sparse: nothing new on drivers/vfio ($(wc -l < "$b/sparse.base") reports on the base)"
+fi
+[ $fail = 0 ] && say "check: all good" || say "check: FAILED"
+exit $fail

@@ -1,0 +1,49 @@
+#!/bin/bash
+# PID 1 of the test guest. The root file system is the host's, read-only over
+# 9p, so host binaries run here unchanged. Mounts what the guest must own,
+# binds the test devices to vfio-pci, runs the job given by the host in
+# $harness_job (a kernel command line parameter), dumps dmesg and powers off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp TERM=dumb
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /dev/hugepages
+mount -t devpts devpts /dev/pts
+for d in /tmp /run /var/tmp /dev/shm; do mount -t tmpfs tmpfs "$d"; done
+mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
+[ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+# Devices the host attached for the tests (vendor:device), bound to vfio-pci.
+VFIO_IDS="1234:11e8 1af4:1110 1b36:0010 8086:100e"
+bdfs=""
+for dev in /sys/bus/pci/devices/*; do
+	id=$(sed 's/^0x//' "$dev/vendor"):$(sed 's/^0x//' "$dev/device")
+	case " $VFIO_IDS " in *" $id "*) ;; *) continue ;; esac
+	bdf=${dev##*/}
+	[ -e "$dev/driver" ] && echo "$bdf" > "$dev/driver/unbind"
+	echo vfio-pci > "$dev/driver_override"
+	echo "$bdf" > /sys/bus/pci/drivers_probe
+	[ -e "$dev/driver" ] && bdfs="$bdfs $bdf" || echo "harness: could not bind $bdf ($id) to vfio-pci"
+done
+export VFIO_SELFTESTS_BDF=${bdfs# }
+echo "harness: kernel $(uname -r), devices on vfio-pci: $VFIO_SELFTESTS_BDF"
+
+# Keep kernel messages off the console while tests print TAP; all of dmesg
+# is dumped (and scanned by the host) at the end.
+dmesg -n 1
+echo "### job begin"
+rc=0
+if [ -n "${harness_job:-}" ] && [ -r "$harness_job" ]; then
+	bash "$harness_job" || rc=$?
+else
+	echo "harness: no job given (harness_job=${harness_job:-})"; rc=1
+fi
+echo "### job end rc=$rc"
+echo "### dmesg begin"
+dmesg
+echo "### dmesg end"
+sync
+# reboot(2); QEMU runs with -no-reboot, so this ends the guest.
+exec busybox reboot -f

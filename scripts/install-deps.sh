@@ -1,0 +1,37 @@
+#!/bin/bash
+# install-deps.sh : install, from Debian's archive, everything the harness
+# needs: the two kernel source packages (at the versions pinned in
+# scripts/bases.conf), the build tools, QEMU and the guest's user space.
+. "$(dirname "$0")/lib.sh"
+
+pkgs=(
+	# kernel build
+	build-essential bc bison flex libelf-dev libssl-dev ccache sparse
+	cpio kmod rsync xz-utils python3 git
+	# guests and clients
+	qemu-system-x86 busybox-static pciutils
+	# reports and shipping
+	gnuplot-nox quilt linux-config-6.1
+)
+while read -r name pkg ver _; do
+	pkgs+=("$pkg=$ver")
+done < <(grep -v '^#' "$REPO/scripts/bases.conf")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	n=${p%%=*} want=${p#*=}
+	have=$(dpkg-query -W -f '${Status} ${Version}' "$n" 2>/dev/null || true)
+	case "$have" in
+	"install ok installed "*)
+		[ "$p" = "$n" ] || [ "${have##* }" = "$want" ] || missing+=("$p") ;;
+	*) missing+=("$p") ;;
+	esac
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	say "all packages present"
+	exit 0
+fi
+say "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

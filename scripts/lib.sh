@@ -1,0 +1,96 @@
+# Common settings for the harness scripts; sourced, not run.
+# shellcheck shell=bash
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Everything generated lives under $OUT (git-ignored): sources, trees, builds, logs.
+OUT=${OUT:-$REPO/out}
+SERIES_DIR=$REPO/patches/6.1
+JOBS=${JOBS:-$(nproc)}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+# Reproducible builds: the same inputs give the same objects, so ccache hits.
+export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2026-01-01}
+export KBUILD_BUILD_USER=vfio KBUILD_BUILD_HOST=harness
+
+say() { printf '>>> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# base_field NAME COLUMN: a column of scripts/bases.conf
+base_field() {
+	awk -v n="$1" -v c="$2" '!/^#/ && $1 == n { print $c }' "$REPO/scripts/bases.conf"
+}
+
+# variant_field VARIANT COLUMN: a column of scripts/variants.conf
+variant_field() {
+	local v
+	v=$(awk -v n="$1" -v c="$2" '!/^#/ && $1 == n { print $c }' "$REPO/scripts/variants.conf")
+	[ -n "$v" ] || die "unknown variant '$1' (see scripts/variants.conf)"
+	echo "$v"
+}
+
+all_variants() { awk '!/^#/ && NF { print $1 }' "$REPO/scripts/variants.conf"; }
+
+# series_patches VARIANT: the patch files a variant applies, in series order
+series_patches() {
+	local which
+	which=$(variant_field "$1" 3)
+	[ -f "$SERIES_DIR/series" ] || return 0
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES_DIR/series" |
+	while read -r p; do
+		case "$which" in
+		all) echo "$SERIES_DIR/$p" ;;
+		selftests) case "$p" in *-selftests-*) echo "$SERIES_DIR/$p" ;; esac ;;
+		*) die "bad patch set '$which'" ;;
+		esac
+	done
+}
+
+src_git() { echo "$OUT/src/$1"; }        # pristine base, one commit, branch "base"
+tree_dir() { echo "$OUT/tree/$1"; }      # a variant's worktree
+build_dir() { echo "$OUT/build/$1"; }    # a variant's O= directory
+
+# Run a long command and say how long it took.
+timed() {
+	local t0=$SECONDS
+	"$@"
+	say "done in $((SECONDS - t0)) s: $*"
+}
+
+# fragments VARIANT: the config fragments a variant is built with
+fragments() {
+	echo "$REPO/config/test.config"
+	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
+	[ -z "${EXTRA_CONFIG:-}" ] || echo "$EXTRA_CONFIG"
+}
+
+# kconfig TREE BUILD FRAGMENT... : tinyconfig + fragments, and check that
+# every option landed (kconfig drops unmet ones silently). With
+# ALLOW_MISSING=1, options the tree does not know yet are only reported.
+kconfig() {
+	local tree=$1 b=$2 bad=0 opt want got
+	shift 2
+	mkdir -p "$b"
+	make -s -C "$tree" O="$b" ARCH=x86_64 tinyconfig >/dev/null
+	(cd "$tree" && ./scripts/kconfig/merge_config.sh -m -O "$b" "$b/.config" "$@" >/dev/null)
+	make -s -C "$tree" O="$b" ARCH=x86_64 olddefconfig >/dev/null
+	while IFS= read -r opt; do
+		want=${opt#*=}; opt=${opt%%=*}
+		got=$(grep -E "^$opt=" "$b/.config" | cut -d= -f2- || true)
+		[ "$got" = "$want" ] && continue
+		if [ "${ALLOW_MISSING:-0}" = 1 ] && ! grep -rqs "^config ${opt#CONFIG_}\$" \
+			--include='Kconfig*' "$tree"; then
+			continue
+		fi
+		echo "config: $opt=$want requested, got '${got:-unset}'" >&2
+		bad=1
+	done < <(cat "$@" | grep -E '^CONFIG_[A-Z0-9_]+=')
+	[ $bad = 0 ] || die "config fragments did not apply to $b"
+}
+
+# kmake TREE BUILD ARGS... : make in an O= build directory with ccache
+kmake() {
+	local tree=$1 b=$2
+	shift 2
+	make -s -C "$tree" O="$b" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" "$@"
+}

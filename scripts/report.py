@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""report.py VARIANT LOG [--update]
+
+Reads a guest's serial log and judges it against expected/VARIANT.txt:
+  - kselftest TAP results of each program run between "### test PROG" and
+    "### test-end PROG" markers, named PROG:TEST;
+  - KUnit KTAP results found in the guest's dmesg, named kunit:SUITE.CASE;
+  - host-side checks and client results ("ok host.X", "ok client.X");
+  - the guest's dmesg: any kernel warning, BUG, oops, lockdep, KASAN or
+    kmemleak report fails the run (reported as the pseudo-test "dmesg").
+
+expected/VARIANT.txt lists every result with its verdict: PASS, SKIP, or FAIL.
+FAIL is allowed only in expected/vanilla.txt and only with a reason after
+'#': it records a behaviour the series fixes. A result missing from the log,
+an unlisted result, or any verdict that differs is a failure.
+--update rewrites the file from this log (reasons for FAIL must be added).
+The last line is "VARIANT: N passed, N failed, N skipped".
+"""
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Kernel reports that fail a run wherever they appear in dmesg.
+BAD = re.compile(
+    r"WARNING:|BUG:|Oops|general protection fault|Kernel panic|"
+    r"possible circular locking|possible recursive locking|"
+    r"inconsistent lock state|possible irq lock inversion|"
+    r"suspicious RCU usage|lock held when returning|"
+    r"bad unlock balance|held lock freed|"
+    r"INFO: task .* blocked for more than|soft lockup|hard LOCKUP|"
+    r"KASAN:|UBSAN:|kmemleak: .*new suspected memory leaks|"
+    r"unreferenced object|Call Trace:|"
+    r"page dumped because|Bad page|rcu_sched detected stalls|rcu: INFO")
+
+TAP = re.compile(r"^(not ok|ok)\s+\d+\s+(?:-\s+)?([^#]*?)\s*(?:#\s*(.*))?$")
+STAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+
+
+def verdict(status, directive):
+    if directive and directive.upper().startswith("SKIP"):
+        return "SKIP"
+    if directive and directive.upper().startswith("XFAIL"):
+        return "FAIL"
+    return "PASS" if status == "ok" else "FAIL"
+
+
+def parse(log):
+    results, dmesg_bad, notes = {}, [], []
+    prog, in_dmesg, dmesg_lines = None, False, []
+    suites = []                    # KTAP nesting: (indent, suite name)
+    saw_job_end = False
+    for raw in log.read_text(errors="replace").splitlines():
+        line = raw.rstrip("\r")
+        if line.startswith("### test "):
+            prog = line.split()[2]
+            continue
+        if line.startswith("### test-end "):
+            m = re.search(r"rc=(\d+)", line)
+            if m and int(m.group(1)) not in (0, 1, 4):  # 1: a test failed, 4: KSFT_SKIP
+                notes.append(f"{prog} exited with {m.group(1)}")
+            prog = None
+            continue
+        if line.startswith("### job end"):
+            saw_job_end = True
+        if line.startswith("### dmesg begin"):
+            in_dmesg = True
+            continue
+        if line.startswith("### dmesg end"):
+            in_dmesg = False
+            continue
+        if line.startswith("harness: guest"):
+            notes.append(line)
+        if in_dmesg:
+            dmesg_lines.append(line)
+            continue
+        m = TAP.match(line.strip())
+        if not m:
+            continue
+        name, st, directive = m.group(2), m.group(1), m.group(3)
+        if prog and line.startswith(("ok", "not ok")):
+            results[f"{prog}:{name}"] = (verdict(st, directive), directive)
+        elif not prog and name.startswith(("host.", "client.")):
+            results[name] = (verdict(st, directive), directive)
+
+    for i, line in enumerate(dmesg_lines):
+        text = STAMP.sub("", line)
+        if BAD.search(text):
+            dmesg_bad.append(i)
+        # KUnit KTAP, from dmesg
+        stripped = text.lstrip()
+        indent = len(text) - len(stripped)
+        m = re.match(r"# Subtest: (\S+)", stripped)
+        if m:
+            suites = [s for s in suites if s[0] < indent] + [(indent, m.group(1))]
+            continue
+        m = TAP.match(stripped)
+        if m and suites:
+            cur = [s for s in suites if s[0] <= indent]
+            if cur and cur[-1][0] == indent:      # a case of this suite
+                name = f"kunit:{cur[-1][1]}.{m.group(2)}"
+                results[name] = (verdict(m.group(1), m.group(3)), m.group(3))
+            elif cur and cur[-1][0] > indent or not cur:
+                pass
+    if not saw_job_end:
+        notes.append("guest did not finish its job")
+    return results, dmesg_bad, dmesg_lines, notes
+
+
+def load_expected(path):
+    exp = {}
+    if not path.exists():
+        return exp
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        body, _, reason = line.partition("#")
+        f = body.split()
+        if not f:
+            continue
+        if len(f) != 2 or f[1] not in ("PASS", "FAIL", "SKIP"):
+            sys.exit(f"{path}:{n}: expected 'NAME PASS|FAIL|SKIP [# reason]'")
+        exp[f[0]] = (f[1], reason.strip())
+    return exp
+
+
+def main():
+    variant, log = sys.argv[1], Path(sys.argv[2])
+    update = "--update" in sys.argv
+    exp_path = REPO / "expected" / f"{variant}.txt"
+    results, bad, dmesg, notes = parse(log)
+    results["dmesg"] = ("FAIL" if bad else "PASS", None)
+
+    if update:
+        old = load_expected(exp_path)
+        with exp_path.open("w") as f:
+            f.write(f"# Expected results on {variant}; see scripts/report.py.\n")
+            for name in sorted(results):
+                v, d = results[name]
+                reason = old.get(name, (None, ""))[1] or (d if v == "SKIP" else "")
+                f.write(f"{name} {v}" + (f"  # {reason}" if reason else "") + "\n")
+        print(f"wrote {exp_path}")
+
+    exp = load_expected(exp_path)
+    passed = failed = skipped = 0
+    for name, (v, reason) in sorted(exp.items()):
+        if v == "FAIL" and (variant != "vanilla" or not reason):
+            print(f"CONFIG {name}: FAIL may be expected only on vanilla, with a reason")
+            failed += 1
+    for name in sorted(set(exp) | set(results)):
+        want = exp.get(name, (None, ""))
+        got = results.get(name, ("MISSING", None))
+        if want[0] is None:
+            print(f"FAIL  {name}: not in {exp_path.name} (got {got[0]})")
+            failed += 1
+        elif got[0] != want[0]:
+            print(f"FAIL  {name}: expected {want[0]}, got {got[0]}"
+                  + (f" ({got[1]})" if got[1] else ""))
+            failed += 1
+        elif got[0] == "SKIP":
+            print(f"SKIP  {name}" + (f" # {got[1]}" if got[1] else ""))
+            skipped += 1
+        elif got[0] == "FAIL":
+            print(f"XFAIL {name} # {want[1]}")
+            passed += 1
+        else:
+            print(f"PASS  {name}")
+            passed += 1
+    for i in bad:
+        lo, hi = max(0, i - 2), min(len(dmesg), i + 12)
+        print("dmesg report:\n  " + "\n  ".join(dmesg[lo:hi]))
+        break
+    if bad:
+        print(f"dmesg: {len(bad)} offending lines in total, e.g.:")
+        for i in bad[:20]:
+            print("  " + dmesg[i])
+    for n in notes:
+        print(f"note: {n}")
+    if notes and not failed:
+        failed += 1
+    print(f"{variant}: {passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+#!/bin/bash
+# run-tests.sh [--no-build] [VARIANT...]
+#   Build each kernel variant (default: all in scripts/variants.conf), boot it
+#   once, run every test in that one boot (the vfio selftests; KUnit runs at
+#   boot), check the ivshmem memory from the host, and judge the log against
+#   expected/VARIANT.txt. The last line is "N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+
+build=1
+if [ "${1:-}" = --no-build ]; then build=0; shift; fi
+[ $# -gt 0 ] || set -- $(all_variants)
+
+job_for() {
+	local b=$1 t prog
+	t=$(sed -n "s/^timeout=//p" "$(tree_dir "$v")/tools/testing/selftests/vfio/settings" 2>/dev/null || true)
+	echo 'cd /tmp'
+	for prog in "$b"/kselftest/vfio/*; do
+		[ -x "$prog" ] && [ -f "$prog" ] || continue
+		echo "echo '### test ${prog##*/}'"
+		echo "timeout -k 5 ${t:-900} $prog; echo \"### test-end ${prog##*/} rc=\$?\""
+	done
+	# Real clients, if present (see clients/).
+	for c in "$REPO"/clients/*.sh; do
+		[ -x "$c" ] && echo "$c"
+	done
+}
+
+total_p=0 total_f=0 total_s=0
+mkdir -p "$OUT/logs"
+for v in "$@"; do
+	[ $build = 0 ] || "$REPO/scripts/build.sh" "$v"
+	b=$(build_dir "$v")
+	log=$OUT/logs/$v.log
+	say "$v: filling the 1 GiB ivshmem image"
+	"$REPO/scripts/ivshmem.py" fill "$OUT/ivshmem.img"
+	"$REPO/scripts/boot.sh" --log "$log" "$v" "$(job_for "$b")" >/dev/null || true
+	{
+		echo "### host begin"
+		"$REPO/scripts/ivshmem.py" check "$OUT/ivshmem.img"
+		echo "### host end"
+	} >> "$log"
+	say "$v: results (log: $log)"
+	"$REPO/scripts/report.py" "$v" "$log" | tee "$OUT/logs/$v.report" || true
+	read -r p f s < <(tail -n 1 "$OUT/logs/$v.report" |
+		sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+done
+echo "accelerator: $(cat "$OUT/accel" 2>/dev/null || echo unknown)"
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" = 0 ]

@@ -42,10 +42,11 @@ job=$(mktemp "$OUT/run/job.XXXXXX")
 echo "${*:-uname -a}" > "$job"
 
 # 1 GiB ivshmem backing file; the caller fills it (scripts/ivshmem.py).
-shm=$OUT/ivshmem.img
+# Guests that run at the same time need their own (IVSHMEM=path).
+shm=${IVSHMEM:-$OUT/ivshmem.img}
 [ -f "$shm" ] || truncate -s 1G "$shm"
-nvme=$OUT/nvme.img
-[ -f "$nvme" ] || truncate -s 16M "$nvme"
+nvme=$job.nvme
+truncate -s 16M "$nvme"
 
 accel=$("$REPO/scripts/detect-accel.sh" "$kernel")
 qemu_args=(
@@ -53,9 +54,9 @@ qemu_args=(
 	-nodefaults -display none -no-reboot -serial stdio
 	-device intel-iommu,intremap=on,caching-mode=on
 	-kernel "$kernel"
-	-append "console=ttyS0 intel_iommu=on panic=-1 oops=panic root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose ro init=$REPO/scripts/guest-init.sh harness_job=$job"
+	-append "console=ttyS0 intel_iommu=on panic=-1 oops=panic root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose ro init=$REPO/scripts/guest-init.sh harness_job=$job"
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
-	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root,addr=0x2
+	-device virtio-9p-pci,fsdev=root,mount_tag=root,addr=0x2
 	-device pcie-root-port,id=rp1,chassis=1,addr=0x3
 	-device edu,bus=rp1,addr=0x0
 	-object memory-backend-file,id=shm,size=1G,mem-path="$shm",share=on
@@ -75,6 +76,6 @@ timeout -k 10 "$timeout" qemu-system-x86_64 "${qemu_args[@]}" \
 	</dev/null 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-rm -f "$job"
+rm -f "$job" "$nvme"
 [ "$rc" != 124 ] || { echo "harness: guest timed out after ${timeout}s" | tee -a "$log"; exit 124; }
 grep -q '^### job end' "$log" || { echo "harness: guest ended without finishing its job" | tee -a "$log"; exit 1; }

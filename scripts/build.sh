@@ -10,9 +10,16 @@ build_selftests() {
 	[ -d "$tree/tools/testing/selftests/vfio" ] || { say "$v: no vfio selftests in tree"; return 0; }
 	say "$v: installing uapi headers and building the vfio selftests"
 	make -s -C "$tree" O="$b" ARCH=x86_64 headers_install INSTALL_HDR_PATH="$b/usr" >/dev/null
+	rm -rf "$b/kselftest/vfio"
 	mkdir -p "$b/kselftest/vfio"
 	make -s -C "$tree/tools/testing/selftests/vfio" OUTPUT="$b/kselftest/vfio" \
 		KHDR_INCLUDES="-isystem $b/usr/include" >/dev/null
+	cp "$tree/tools/testing/selftests/vfio/settings" "$b/kselftest/vfio/"
+	# The benchmark program uses the selftests' helpers.
+	mkdir -p "$b/bench"
+	gcc -O2 -Wall -pthread -isystem "$b/usr/include" \
+		-I"$tree/tools/testing/selftests/vfio" -o "$b/bench/vfio_bar_bench" \
+		"$REPO/bench/vfio_bar_bench.c" "$tree/tools/testing/selftests/vfio/vfio_pci_util.c"
 }
 
 build_one() {

@@ -4,15 +4,13 @@
 #  2. scripts/checkpatch.pl --strict is clean on every patch;
 #  3. every patch in turn builds with the test config (bisectable);
 #  4. sparse (make C=2) on drivers/vfio reports nothing the base did not.
-# Uses its own worktree (out/tree/check) and build directory.
+# Works on a detached HEAD in the 6.1 worktree, with its own build directory.
 . "$(dirname "$0")/lib.sh"
 
 fail=0
-src=$(src_git 6.1)
-tree=$OUT/tree/check
+tree=$(tree_dir patched)
 b=$OUT/build/check
-"$REPO/scripts/get-source.sh" 6.1
-[ -e "$tree/.git" ] || git -C "$src" worktree add -q -f --detach "$tree" base
+"$REPO/scripts/make-tree.sh" patched    # the worktree, clean
 git -C "$tree" am --abort >/dev/null 2>&1 || true
 git -C "$tree" checkout -q -f --detach base
 git -C "$tree" clean -q -fdx

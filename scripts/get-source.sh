@@ -5,13 +5,14 @@
 . "$(dirname "$0")/lib.sh"
 
 get_one() {
-	local name=$1 pkg ver sum tarball dir have
+	local name=$1 pkg ver sum tarball dir have tag
 	pkg=$(base_field "$name" 2)
 	ver=$(base_field "$name" 3)
 	sum=$(base_field "$name" 4)
 	[ -n "$pkg" ] || die "unknown base '$name'"
 	dir=$(src_git "$name")
-	if [ -d "$dir/.git" ] && git -C "$dir" rev-parse -q --verify "refs/tags/base-$ver" >/dev/null; then
+	tag=base-$(echo "$ver" | tr '~:' '__')
+	if [ -d "$dir/.git" ] && git -C "$dir" rev-parse -q --verify "refs/tags/$tag" >/dev/null; then
 		say "base $name: $pkg $ver already in $dir"
 		return
 	fi
@@ -34,7 +35,7 @@ get_one() {
 	timed git -C "$dir" add -A
 	git -C "$dir" commit -q -m "Debian $pkg $ver" \
 		--date=2026-01-01T00:00:00Z
-	git -C "$dir" tag "base-$ver"
+	git -C "$dir" tag "$tag"
 	say "base $name ready: $(git -C "$dir" rev-parse --short HEAD)"
 }
 

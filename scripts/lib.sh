@@ -9,6 +9,9 @@ SERIES_DIR=$REPO/patches/6.1
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+# Paths under $OUT are hashed relative to the build directory, so a clone
+# elsewhere (CI) and every variant of one base share the cache.
+export CCACHE_BASEDIR=$OUT CCACHE_NOHASHDIR=1
 # Reproducible builds: the same inputs give the same objects, so ccache hits.
 export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2026-01-01}
 export KBUILD_BUILD_USER=vfio KBUILD_BUILD_HOST=harness
@@ -29,7 +32,7 @@ variant_field() {
 	echo "$v"
 }
 
-all_variants() { awk '!/^#/ && NF { print $1 }' "$REPO/scripts/variants.conf"; }
+all_variants() { awk '!/^#/ && NF && $3 !~ /^upto-/ { print $1 }' "$REPO/scripts/variants.conf"; }
 
 # series_patches VARIANT: the patch files a variant applies, in series order
 series_patches() {
@@ -41,13 +44,19 @@ series_patches() {
 		case "$which" in
 		all) echo "$SERIES_DIR/$p" ;;
 		selftests) case "$p" in *-selftests-*) echo "$SERIES_DIR/$p" ;; esac ;;
+		upto-*)	# the series up to patch NNNN, plus the selftests
+			if [[ "$p" < "${which#upto-}-~" ]] || [[ "$p" == *-selftests-* ]]; then
+				echo "$SERIES_DIR/$p"
+			fi ;;
 		*) die "bad patch set '$which'" ;;
 		esac
 	done
 }
 
 src_git() { echo "$OUT/src/$1"; }        # pristine base, one commit, branch "base"
-tree_dir() { echo "$OUT/tree/$1"; }      # a variant's worktree
+# One worktree per base, with a branch per variant: building every variant
+# from the same path lets ccache reuse the objects the variants share.
+tree_dir() { echo "$OUT/tree/$(variant_field "$1" 2)"; }
 build_dir() { echo "$OUT/build/$1"; }    # a variant's O= directory
 
 # Run a long command and say how long it took.

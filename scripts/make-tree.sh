@@ -1,7 +1,10 @@
 #!/bin/bash
-# make-tree.sh VARIANT... : (re)create a variant's worktree from its pristine
-# base and apply its patches with git am. Edit the patched tree, commit, and
-# run refresh.sh to write the commits back to patches/6.1.
+# make-tree.sh VARIANT... : check out the variant in its base's worktree
+# (out/tree/BASE), as branch VARIANT = the pristine base plus its patches,
+# applied with git am. To edit the series: make-tree.sh patched, commit in
+# out/tree/6.1 on branch "patched", then refresh.sh writes patches/6.1.
+# A dirty tree is never touched, and commits on "patched" that are not in
+# patches/6.1 are kept on a backup branch before it is recreated.
 . "$(dirname "$0")/lib.sh"
 
 make_one() {
@@ -16,6 +19,8 @@ make_one() {
 		git -C "$src" worktree add -q -f --detach "$tree" base
 	fi
 	git -C "$tree" am --abort >/dev/null 2>&1 || true
+	[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
+		die "$tree has uncommitted changes; commit or stash them first"
 	git -C "$tree" checkout -q --detach base
 	git -C "$tree" reset -q --hard base
 	git -C "$tree" clean -q -fdx
@@ -34,6 +39,13 @@ make_one() {
 			git -C "$tree" commit -q -m "$(basename "$p" .patch)"
 		fi
 	done
+	if git -C "$tree" rev-parse -q --verify "refs/heads/$v" >/dev/null &&
+	   [ "$(git -C "$tree" rev-parse "$v^{tree}")" != "$(git -C "$tree" rev-parse "HEAD^{tree}")" ]; then
+		local keep
+		keep=$v-backup-$(date +%Y%m%d-%H%M%S)
+		git -C "$tree" branch -q "$keep" "$v"
+		say "$v: branch $v differed from patches/; kept it as $keep"
+	fi
 	git -C "$tree" branch -q -f "$v" HEAD
 	git -C "$tree" checkout -q "$v"
 	say "$v: tree ready at $tree ($(git -C "$tree" log --oneline base..HEAD | wc -l) patches)"

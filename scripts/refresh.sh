@@ -1,15 +1,15 @@
 #!/bin/bash
-# refresh.sh : write the patched tree's commits (base..HEAD) back to
+# refresh.sh : write the commits of branch "patched" (base..patched) back to
 # patches/6.1 as numbered format-patch files plus the series order file.
 . "$(dirname "$0")/lib.sh"
 
 tree=$(tree_dir patched)
-[ -e "$tree/.git" ] || die "no patched tree; run scripts/make-tree.sh patched"
-n=$(git -C "$tree" rev-list --count base..HEAD)
+[ -e "$tree/.git" ] || die "no tree; run scripts/make-tree.sh patched"
+n=$(git -C "$tree" rev-list --count base..patched)
 say "exporting $n commits from $tree to $SERIES_DIR"
 rm -f "$SERIES_DIR"/*.patch
 git -C "$tree" format-patch -q --zero-commit --no-signature -N \
-	-o "$SERIES_DIR" base..HEAD
+	-o "$SERIES_DIR" base..patched
 {
 	echo "# Applied in this order with git am onto the base in scripts/bases.conf."
 	(cd "$SERIES_DIR" && ls -1 [0-9]*.patch)

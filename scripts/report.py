@@ -35,6 +35,7 @@ BAD = re.compile(
     r"page dumped because|Bad page|rcu_sched detected stalls|rcu: INFO")
 
 TAP = re.compile(r"^(not ok|ok)\s+\d+\s+(?:-\s+)?([^#]*?)\s*(?:#\s*(.*))?$")
+RUN = re.compile(r"^#\s+RUN\s+(\S+)")
 STAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 
@@ -48,7 +49,7 @@ def verdict(status, directive):
 
 def parse(log):
     results, dmesg_bad, notes = {}, [], []
-    prog, in_dmesg, dmesg_lines = None, False, []
+    prog, in_dmesg, dmesg_lines, running = None, False, [], ""
     suites = []                    # KTAP nesting: (indent, suite name)
     saw_job_end = False
     for raw in log.read_text(errors="replace").splitlines():
@@ -75,10 +76,18 @@ def parse(log):
         if in_dmesg:
             dmesg_lines.append(line)
             continue
+        m = RUN.match(line)
+        if m:
+            running = m.group(1)
+            continue
         m = TAP.match(line.strip())
         if not m:
             continue
         name, st, directive = m.group(2), m.group(1), m.group(3)
+        if not name and prog:
+            # 6.1's kselftest_harness prints "ok N # SKIP reason" without
+            # the test name; it is the one announced by the last RUN line.
+            name = running
         if prog and line.startswith(("ok", "not ok")):
             results[f"{prog}:{name}"] = (verdict(st, directive), directive)
         elif not prog and name.startswith(("host.", "client.")):

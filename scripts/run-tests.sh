@@ -12,7 +12,7 @@ if [ "${1:-}" = --no-build ]; then build=0; shift; fi
 
 job_for() {
 	local b=$1 t prog
-	t=$(sed -n "s/^timeout=//p" "$(tree_dir "$v")/tools/testing/selftests/vfio/settings" 2>/dev/null || true)
+	t=$(sed -n "s/^timeout=//p" "$b/kselftest/vfio/settings" 2>/dev/null || true)
 	echo 'cd /tmp'
 	for prog in "$b"/kselftest/vfio/*; do
 		[ -x "$prog" ] && [ -f "$prog" ] || continue

@@ -3,13 +3,16 @@
 # patches/6.1 as numbered format-patch files plus the series order file.
 . "$(dirname "$0")/lib.sh"
 
-tree=$(tree_dir patched)
+# TREE=DIR REV=REV export another worktree (e.g. a second one for editing
+# while the shared tree builds another variant).
+tree=${TREE:-$(tree_dir patched)}
+rev=${REV:-patched}
 [ -e "$tree/.git" ] || die "no tree; run scripts/make-tree.sh patched"
-n=$(git -C "$tree" rev-list --count base..patched)
+n=$(git -C "$tree" rev-list --count "base..$rev")
 say "exporting $n commits from $tree to $SERIES_DIR"
 rm -f "$SERIES_DIR"/*.patch
 git -C "$tree" format-patch -q --zero-commit --no-signature -N \
-	-o "$SERIES_DIR" base..patched
+	-o "$SERIES_DIR" "base..$rev"
 {
 	echo "# Applied in this order with git am onto the base in scripts/bases.conf."
 	(cd "$SERIES_DIR" && ls -1 [0-9]*.patch)

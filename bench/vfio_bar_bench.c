@@ -122,7 +122,11 @@ static void bench_revoke(int n)
 	for (i = 0; i < n; i++) {
 		pids[i] = fork();
 		if (!pids[i]) {
-			char *q = map_bar(REVOKE_LEN);
+			char *q;
+
+			/* only the parent may hold the write end of @done */
+			close(done[1]);
+			q = map_bar(REVOKE_LEN);
 
 			touch(q, REVOKE_LEN);
 			if (write(ready[1], "r", 1) != 1)

@@ -11,7 +11,7 @@ pkgs=(
 	# guests and clients
 	qemu-system-x86 busybox-static pciutils
 	# reports and shipping
-	gnuplot-nox quilt linux-config-6.1
+	gnuplot-nox quilt linux-config-6.1 python3-ply
 )
 while read -r name pkg ver _; do
 	pkgs+=("$pkg=$ver")

@@ -32,11 +32,11 @@ def check(path):
     with open(path, "rb") as f, mmap.mmap(f.fileno(), SIZE, prot=mmap.PROT_READ) as m:
         got = struct.unpack_from("<Q", m, MAILBOX)[0]
         ok = got == MAILBOX_VALUE
-        print(f"{'ok' if ok else 'not ok'} host.ivshmem.guest_write_seen_by_host"
+        print(f"{'ok' if ok else 'not ok'} 1 host.ivshmem.guest_write_seen_by_host"
               + ("" if ok else f" # mailbox holds {got:#x}"))
         bad = [i for i in range(SIZE // PAGE) if i not in SCRATCH
                and struct.unpack_from("<Q", m, i * PAGE)[0] != TAG | i]
-        print(f"{'ok' if not bad else 'not ok'} host.ivshmem.pattern_intact"
+        print(f"{'ok' if not bad else 'not ok'} 2 host.ivshmem.pattern_intact"
               + ("" if not bad else f" # {len(bad)} pages differ, first {bad[0]}"))
 
 

@@ -39,7 +39,7 @@ make_one() {
 			git -C "$tree" commit -q -m "$(basename "$p" .patch)"
 		fi
 	done
-	if git -C "$tree" rev-parse -q --verify "refs/heads/$v" >/dev/null &&
+	if [ "$v" = patched ] && git -C "$tree" rev-parse -q --verify "refs/heads/$v" >/dev/null &&
 	   [ "$(git -C "$tree" rev-parse "$v^{tree}")" != "$(git -C "$tree" rev-parse "HEAD^{tree}")" ]; then
 		local keep
 		keep=$v-backup-$(date +%Y%m%d-%H%M%S)

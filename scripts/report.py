@@ -56,11 +56,15 @@ def parse(log):
         line = raw.rstrip("\r")
         if line.startswith("### test "):
             prog = line.split()[2]
+            results[f"{prog}:finished"] = ("FAIL", "no end marker")
             continue
         if line.startswith("### test-end "):
-            m = re.search(r"rc=(\d+)", line)
-            if m and int(m.group(1)) not in (0, 1, 4):  # 1: a test failed, 4: KSFT_SKIP
-                notes.append(f"{prog} exited with {m.group(1)}")
+            # 0: all passed, 1: a test failed, 4: KSFT_SKIP; anything else
+            # (timeout, signal, "hung") means the program did not finish.
+            rc = line.split("rc=")[-1].strip()
+            done = rc in ("0", "1", "4")
+            results[f"{prog}:finished"] = ("PASS" if done else "FAIL",
+                                           None if done else f"rc={rc}")
             prog = None
             continue
         if line.startswith("### job end"):
@@ -158,6 +162,9 @@ def main():
     for name in sorted(set(exp) | set(results)):
         want = exp.get(name, (None, ""))
         got = results.get(name, ("MISSING", None))
+        prog = name.split(":")[0]
+        if got[0] == "MISSING" and results.get(f"{prog}:finished", ("",))[0] == "FAIL":
+            got = ("FAIL", f"{prog} did not finish")
         if want[0] is None:
             print(f"FAIL  {name}: not in {exp_path.name} (got {got[0]})")
             failed += 1

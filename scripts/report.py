@@ -11,7 +11,8 @@ Reads a guest's serial log and judges it against expected/VARIANT.txt:
 
 expected/VARIANT.txt lists every result with its verdict: PASS, SKIP, or FAIL.
 FAIL is allowed only in expected/vanilla.txt and only with a reason after
-'#': it records a behaviour the series fixes. A result missing from the log,
+'#': it records a behaviour the series fixes. "PROG NOTRUN # reason" (also
+vanilla only) keeps a whole test program from running on that kernel. A result missing from the log,
 an unlisted result, or any verdict that differs is a failure.
 --update rewrites the file from this log (reasons for FAIL must be added).
 The last line is "VARIANT: N passed, N failed, N skipped".
@@ -130,8 +131,8 @@ def load_expected(path):
         f = body.split()
         if not f:
             continue
-        if len(f) != 2 or f[1] not in ("PASS", "FAIL", "SKIP"):
-            sys.exit(f"{path}:{n}: expected 'NAME PASS|FAIL|SKIP [# reason]'")
+        if len(f) != 2 or f[1] not in ("PASS", "FAIL", "SKIP", "NOTRUN"):
+            sys.exit(f"{path}:{n}: expected 'NAME PASS|FAIL|SKIP|NOTRUN [# reason]'")
         exp[f[0]] = (f[1], reason.strip())
     return exp
 
@@ -145,8 +146,11 @@ def main():
 
     if update:
         old = load_expected(exp_path)
+        notrun = {k: v for k, v in old.items() if v[0] == "NOTRUN"}
         with exp_path.open("w") as f:
             f.write(f"# Expected results on {variant}; see scripts/report.py.\n")
+            for name, (_, reason) in sorted(notrun.items()):
+                f.write(f"{name} NOTRUN  # {reason}\n")
             for name in sorted(results):
                 v, d = results[name]
                 reason = old.get(name, (None, ""))[1] or (d if v == "SKIP" else "")
@@ -156,9 +160,20 @@ def main():
     exp = load_expected(exp_path)
     passed = failed = skipped = 0
     for name, (v, reason) in sorted(exp.items()):
-        if v == "FAIL" and (variant != "vanilla" or not reason):
-            print(f"CONFIG {name}: FAIL may be expected only on vanilla, with a reason")
+        if v in ("FAIL", "NOTRUN") and (variant != "vanilla" or not reason):
+            print(f"CONFIG {name}: {v} may be expected only on vanilla, with a reason")
             failed += 1
+    for name, (v, reason) in sorted(exp.items()):
+        if v != "NOTRUN":
+            continue
+        del exp[name]
+        stray = [r for r in results if r.startswith(name + ":")]
+        if stray:
+            print(f"FAIL  {name}: NOTRUN, but it ran")
+            failed += 1
+        else:
+            print(f"SKIP  {name} # not run: {reason}")
+            skipped += 1
     for name in sorted(set(exp) | set(results)):
         want = exp.get(name, (None, ""))
         got = results.get(name, ("MISSING", None))

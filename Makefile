@@ -26,5 +26,8 @@ test: deps		## build and test all kernels; last line "N passed, N failed, N skip
 check: deps		## series hygiene: git am, checkpatch --strict, per-patch build, sparse
 	scripts/check.sh
 
+bench: deps		## benchmark vanilla, patched and 6.12 side by side (results/bench/)
+	scripts/bench.sh
+
 clean:
 	rm -rf out results

@@ -34,14 +34,19 @@ say "check: ${#patches[@]} patches in patches/6.1/series"
 
 # sparse over drivers/vfio, normalised so line numbers do not matter
 sparse_vfio() {
-	kmake "$tree" "$b" C=2 drivers/vfio/ 2>&1 |
-		grep -E ': (warning|error):' | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u
+	local log=$b/sparse.log
+	if ! kmake "$tree" "$b" C=2 drivers/vfio/ >"$log" 2>&1; then
+		echo "FAIL  sparse did not run:" >&2
+		tail -n 20 "$log" >&2
+		return 1
+	fi
+	grep -E ': (warning|error):' "$log" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u || true
 }
 
 say "check: configuring the base"
 ALLOW_MISSING=1 kconfig "$tree" "$b" $(fragments patched)
 timed kmake "$tree" "$b" bzImage
-sparse_vfio > "$b/sparse.base"
+sparse_vfio > "$b/sparse.base" || fail=1
 
 n=0
 for p in "${patches[@]}"; do
@@ -88,7 +93,7 @@ for p in "${patches[@]}"; do
 	fi
 done
 
-sparse_vfio > "$b/sparse.series"
+sparse_vfio > "$b/sparse.series" || fail=1
 new=$(comm -13 "$b/sparse.base" "$b/sparse.series")
 if [ -n "$new" ]; then
 	echo "FAIL  sparse: new reports on drivers/vfio"

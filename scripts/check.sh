@@ -69,7 +69,7 @@ for p in "${patches[@]}"; do
 		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" 2>&1 |
 		grep -E '^(ERROR|WARNING|CHECK):' || true)
 	out=$(echo "$raw" | grep . | known_filter "$name" || true)
-	accepted=$(( $(echo "$raw" | grep -c .) - $(echo "$out" | grep -c .) ))
+	accepted=$(( $(echo "$raw" | grep -c . || true) - $(echo "$out" | grep -c . || true) ))
 	for f in $(sed -n 's|^+++ b/||p' "$p"); do
 		grep -q "^--- /dev/null" <(grep -B1 -F "+++ b/$f" "$p") || continue
 		(cd "$tree" && ./scripts/get_maintainer.pl --no-git -f "$f" 2>/dev/null |

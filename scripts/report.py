@@ -115,8 +115,6 @@ def parse(log):
             if cur and cur[-1][0] == indent:      # a case of this suite
                 name = f"kunit:{cur[-1][1]}.{m.group(2)}"
                 results[name] = (verdict(m.group(1), m.group(3)), m.group(3))
-            elif cur and cur[-1][0] > indent or not cur:
-                pass
     if not saw_job_end:
         notes.append("guest did not finish its job")
     return results, dmesg_bad, dmesg_lines, notes

@@ -50,7 +50,7 @@ JOB
 			continue
 		fi
 		case "$prog" in
-		*_storm) limit=$((${STORM_SECONDS:-20} + 100)) ;;
+		*_storm) limit=120 ;;	# 20 s per device by default
 		*) limit=${t:-600} ;;
 		esac
 		echo "run_bounded ${prog##*/} $limit $prog"

@@ -2,7 +2,7 @@
 # harness that proves it. Each target is one script under scripts/.
 VARIANTS ?= patched vanilla v6.12
 
-.PHONY: deps tree build boot test check refresh bench clean
+.PHONY: deps tree build boot test check refresh bench clean prodcheck
 
 deps:			## install Debian packages the harness needs
 	scripts/install-deps.sh
@@ -25,6 +25,9 @@ test: deps		## build and test all kernels; last line "N passed, N failed, N skip
 
 check: deps		## series hygiene: git am, checkpatch --strict, per-patch build, sparse
 	scripts/check.sh
+
+prodcheck: deps		## compile what the series touches under Debian's amd64 config, W=1: no new warnings
+	scripts/prod-check.sh
 
 bench: deps		## benchmark vanilla, patched and 6.12 side by side (results/bench/)
 	scripts/bench.sh

@@ -12,6 +12,8 @@ pkgs=(
 	qemu-system-x86 busybox-static pciutils
 	# reports and shipping
 	gnuplot-nox quilt linux-config-6.1 python3-ply
+	# the production-config check: Debian builds 6.1 with gcc-12 and pahole
+	gcc-12 dwarves
 )
 while read -r name pkg ver _; do
 	pkgs+=("$pkg=$ver")

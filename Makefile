@@ -2,7 +2,7 @@
 # harness that proves it. Each target is one script under scripts/.
 VARIANTS ?= patched vanilla v6.12
 
-.PHONY: deps tree build boot test check refresh bench clean prodcheck
+.PHONY: deps tree build boot test check refresh bench clean prodcheck mbox
 
 deps:			## install Debian packages the harness needs
 	scripts/install-deps.sh
@@ -28,6 +28,9 @@ check: deps		## series hygiene: git am, checkpatch --strict, per-patch build, sp
 
 prodcheck: deps		## compile what the series touches under Debian's amd64 config, W=1: no new warnings
 	scripts/prod-check.sh
+
+mbox: deps		## the series as one mbox with its cover letter (out/ship/), checked with git am and b4 am
+	scripts/export-mbox.sh
 
 bench: deps		## benchmark vanilla, patched and 6.12 side by side (results/bench/)
 	scripts/bench.sh

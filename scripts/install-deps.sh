@@ -14,6 +14,8 @@ pkgs=(
 	gnuplot-nox quilt linux-config-6.1 python3-ply
 	# the production-config check: Debian builds 6.1 with gcc-12 and pahole
 	gcc-12 dwarves
+	# the mbox export is checked with b4 am
+	b4
 )
 while read -r name pkg ver _; do
 	pkgs+=("$pkg=$ver")

@@ -56,6 +56,19 @@ def main():
                            for a, b in ratios)
             lines.append(row + " |")
         lines.append("")
+    lines += ["## Revocation per mapping", "",
+              "revoke (instruction clock, median) divided by the mappings it zaps:",
+              "the forked mappers plus the parent's. Flat means linear growth.", "",
+              "| mappers | " + " | ".join(kernels) + " |",
+              "|" + "---|" * (1 + len(kernels))]
+    for m, p in order:
+        if m != "revoke":
+            continue
+        n = int(p.rstrip("proc")) + 1
+        cells = [f"{v / n:.3f}" if (v := med(k, "icount1", m, p)) else "n/a"
+                 for k in kernels]
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    lines.append("")
     lines += ["## icount repeatability", "",
               "Median of run 2 relative to run 1, same kernel and settings.", "",
               "| measure | param | " + " | ".join(kernels) + " |",

@@ -28,7 +28,7 @@
 
 #define PAGE		4096UL
 #define IOVA		(1ULL << 32)
-#define REVOKE_LEN	(64UL << 20)	/* per forked mapper */
+#define REVOKE_LEN	(16UL << 20)	/* per mapper: 4096 pages */
 
 static struct vfio_pci_dev dev;
 static struct vfio_region_info bar;

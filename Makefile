@@ -2,7 +2,7 @@
 # harness that proves it. Each target is one script under scripts/.
 VARIANTS ?= patched vanilla v6.12
 
-.PHONY: deps tree build boot test check refresh bench clean prodcheck mbox
+.PHONY: deps tree build boot test check refresh bench clean prodcheck mbox debian
 
 deps:			## install Debian packages the harness needs
 	scripts/install-deps.sh
@@ -31,6 +31,9 @@ prodcheck: deps		## compile what the series touches under Debian's amd64 config,
 
 mbox: deps		## the series as one mbox with its cover letter (out/ship/), checked with git am and b4 am
 	scripts/export-mbox.sh
+
+debian: deps		## the series as Debian packaging patches with DEP-3 headers (out/ship/debian/), checked with quilt
+	scripts/export-debian.sh
 
 bench: deps		## benchmark vanilla, patched and 6.12 side by side (results/bench/)
 	scripts/bench.sh

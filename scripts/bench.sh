@@ -15,6 +15,9 @@ mkdir -p "$res"
 csv=$res/bench.csv
 echo "kernel,clock,run,measure,param,rep,ns" > "$csv"
 reps=${BENCH_REPS:-3}
+# An ivshmem image of its own, so a test run can go on at the same time.
+shm=$OUT/bench/ivshmem.img
+mkdir -p "$OUT/bench"
 t0=$SECONDS
 for v in "$@"; do
 	[ "${BENCH_NO_BUILD:-0}" = 1 ] || "$REPO/scripts/build.sh" "$v"
@@ -25,8 +28,8 @@ for v in "$@"; do
 		[ $run = wall ] || opt=(--icount)
 		log=$OUT/logs/bench-$v-$run.log
 		say "bench: $v, $run"
-		"$REPO/scripts/ivshmem.py" fill "$OUT/ivshmem.img"
-		"$REPO/scripts/boot.sh" "${opt[@]}" --log "$log" "$v" \
+		"$REPO/scripts/ivshmem.py" fill "$shm"
+		IVSHMEM=$shm "$REPO/scripts/boot.sh" "${opt[@]}" --log "$log" "$v" \
 			"BENCH_REPS=$reps $bin" >/dev/null ||
 			say "bench: $v $run did not finish (see $log)"
 		grep -a '^bench,' "$log" | tr -d '\r' |

@@ -3,7 +3,8 @@
  * What a vfio-pci BAR mapping costs, measured from user space in a guest:
  *   touch      first touch of every 4 KiB page of the ivshmem BAR2 mapping
  *   revoke     clear memory enable, set it, touch again, with N forked
- *              processes each holding a touched mapping of their own
+ *              processes each holding a mapping of their own, touched
+ *              again before every revocation
  *   dma        VFIO_IOMMU_MAP_DMA + UNMAP_DMA of the whole BAR2 mapping
  *   mmap       mmap + munmap of BAR2 without touching it
  *   open       device fd open (VFIO_GROUP_GET_DEVICE_FD) + close
@@ -107,44 +108,64 @@ static void bench_touch(int threads)
 	}
 }
 
-/* 2: revoke and restore with @n forked processes holding touched mappings */
+/*
+ * 2: revoke and restore with @n forked processes each holding a mapping
+ * of its own, all touched again before every revocation (a revocation
+ * only costs what is mapped). Each mapper takes orders on a pipe of its
+ * own: 't' touch, anything else (or EOF) exit.
+ */
+static void mapper(int cmd, int ack)
+{
+	char *q = map_bar(REVOKE_LEN);
+	char c;
+
+	while (read(cmd, &c, 1) == 1 && c == 't') {
+		touch(q, REVOKE_LEN);
+		if (write(ack, "r", 1) != 1)
+			break;
+	}
+	_exit(0);
+}
+
 static void bench_revoke(int n)
 {
-	int ready[2], done[2], i, rep;
+	int ack[2], *cmd, i, rep;
 	char param[16], c;
 	pid_t *pids;
 	char *p;
 
 	snprintf(param, sizeof(param), "%dproc", n);
 	pids = calloc(n, sizeof(*pids));
-	if (pipe(ready) || pipe(done))
+	cmd = calloc(n, sizeof(*cmd));
+	if (!pids || !cmd || pipe(ack))
 		exit(1);
 	for (i = 0; i < n; i++) {
-		pids[i] = fork();
-		if (!pids[i]) {
-			char *q;
+		int fds[2];
 
-			/* only the parent may hold the write end of @done */
-			close(done[1]);
-			q = map_bar(REVOKE_LEN);
-
-			touch(q, REVOKE_LEN);
-			if (write(ready[1], "r", 1) != 1)
-				_exit(1);
-			/* wait for the parent to finish; SIGBUS ends us too */
-			if (read(done[0], &c, 1) < 0)
-				_exit(1);
-			_exit(0);
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (read(ready[0], &c, 1) != 1)
+		if (pipe(fds))
 			exit(1);
+		pids[i] = fork();
+		if (pids[i] < 0)
+			exit(1);
+		if (!pids[i]) {
+			close(fds[1]);
+			mapper(fds[0], ack[1]);
+		}
+		close(fds[0]);
+		cmd[i] = fds[1];
+	}
 	p = map_bar(REVOKE_LEN);
-	touch(p, REVOKE_LEN);
 	for (rep = 0; rep < reps; rep++) {
-		uint64_t t0 = now_ns(), t1;
+		uint64_t t0, t1;
 
+		for (i = 0; i < n; i++)
+			if (write(cmd[i], "t", 1) != 1)
+				exit(1);
+		for (i = 0; i < n; i++)
+			if (read(ack[0], &c, 1) != 1)
+				exit(1);
+		touch(p, REVOKE_LEN);
+		t0 = now_ns();
 		vfio_pci_set_memory(&dev, false);
 		t1 = now_ns();
 		vfio_pci_set_memory(&dev, true);
@@ -153,12 +174,17 @@ static void bench_revoke(int n)
 		report("restore_touch", param, rep, now_ns() - t1);
 	}
 	munmap(p, REVOKE_LEN);
-	close(done[1]);
+	/* 'q' rather than EOF: later mappers hold copies of earlier pipes */
+	for (i = 0; i < n; i++) {
+		if (write(cmd[i], "q", 1) != 1)
+			kill(pids[i], SIGKILL);
+		close(cmd[i]);
+	}
 	for (i = 0; i < n; i++)
 		waitpid(pids[i], NULL, 0);
-	close(done[0]);
-	close(ready[0]);
-	close(ready[1]);
+	close(ack[0]);
+	close(ack[1]);
+	free(cmd);
 	free(pids);
 }
 

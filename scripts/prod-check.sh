@@ -37,8 +37,7 @@ command -v gcc-12 >/dev/null || die "gcc-12 missing"
 t_all=$SECONDS
 
 pmake() {
-	# LC_ALL=C: plain quotes in warnings, the same in every clone.
-	LC_ALL=C make -C "$tree" O="$b" ARCH=x86_64 -j"$JOBS" CC="$CC_PROD" HOSTCC="$CC_PROD" W=1 "$@"
+	make -C "$tree" O="$b" ARCH=x86_64 -j"$JOBS" CC="$CC_PROD" HOSTCC="$CC_PROD" W=1 "$@"
 }
 
 # logged LOG CMD... : run CMD with its output in LOG, say how long it took
@@ -135,10 +134,13 @@ compile() {
 	logged "$log" pmake "${tgt[@]}" || rc=$?
 	# gcc names sources by absolute path, or relative to the build
 	# directory when ccache rewrote it (CCACHE_BASEDIR); drop both, and
-	# the line and column numbers.
+	# the line and column numbers, and gcc's locale-dependent quotes (the
+	# top Makefile unexports LC_ALL, and ccache replays a hit's messages
+	# as they were first printed).
 	rel=$(realpath --relative-to="$b" "$tree")
 	grep -E ': (warning|error|fatal error):' "$log" |
-		sed -E -e "s#^$tree/##" -e "s#^$rel/##" -e 's/:[0-9]+(:[0-9]+)?:/:/' |
+		LC_ALL=C sed -E -e "s#^$tree/##" -e "s#^$rel/##" -e 's/:[0-9]+(:[0-9]+)?:/:/' \
+			-e "s/\xe2\x80[\x98\x99]/'/g" |
 		sort > "$b/$label.warnings" || true
 	return $rc
 }
@@ -171,7 +173,9 @@ if [ -n "$PLANT" ] && [ "$PLANT" != 0 ]; then
 	say "prod: PLANT=$PLANT: planted a deliberate $([ "$PLANT" = error ] && echo error || echo warning) in $PLANT_FILE"
 fi
 
+compiled=1
 if ! compile series; then
+	compiled=0
 	echo "FAIL  the series does not compile with Debian's config (W=1):"
 	grep -E ': (error|fatal error):|Error [0-9]' "$b/series.log" | head -n 20 | sed 's/^/      /'
 	fail=1
@@ -187,7 +191,8 @@ elif [ $fail = 0 ]; then
 fi
 [ -z "$gone" ] || { echo "      warnings the series removes:"; echo "$gone" | sed 's/^/        /'; }
 
-# What was compiled, and what was not.
+# What was compiled, and what was not (when the compile went through).
+[ $compiled = 0 ] || {
 echo "      compiled $(grep -cE '^  CC ' "$b/series.log" || true) objects for: ${tgt[*]}"
 notbuilt=$( { (cd "$tree" && find drivers/vfio -name '*.c'); printf '%s\n' "${touched[@]}"; } |
 	grep -E '\.c$' | grep -v '^tools/' | sort -u | while read -r f; do
@@ -202,6 +207,7 @@ while IFS= read -r cmd; do
 		comm -12 - "$b/config-changed.txt" | tr '\n' ' ' || true)
 	[ -z "$syms" ] || echo "      $o sees non-Debian values of: $syms"
 done < <(find "$b/drivers/vfio" "$b/mm" "$b/samples/vfio-mdev" -name '.*.o.cmd' -newer "$b/base.warnings" | sort)
+}
 
 say "prod: done in $((SECONDS - t_all)) s; logs in $b (base.log, series.log)"
 exit $fail

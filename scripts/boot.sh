@@ -8,8 +8,8 @@
 #     2 x e1000 8086:100e  on one QEMU hub, for DPDK
 #   The guest's root is the host's, read-only over 9p. COMMAND (a shell
 #   command line, default: an interactive-less "uname -a") runs in the guest
-#   as root with VFIO_SELFTESTS_BDF set; the serial log goes to stdout and
-#   to out/logs/VARIANT-*.log.
+#   as root with VFIO_SELFTESTS_BDF, HARNESS_VARIANT, HARNESS_KERNEL and OUT set;
+#   the serial log goes to stdout and to out/logs/VARIANT-*.log.
 # Options:
 #   --icount       -icount shift=0,sleep=off (guest clock counts instructions)
 #   --timeout S    host-side limit for the whole guest run (default 1800)
@@ -37,9 +37,13 @@ kernel=$(build_dir "$variant")/arch/x86/boot/bzImage
 mkdir -p "$OUT/logs" "$OUT/run"
 [ -n "$log" ] || log=$OUT/logs/$variant-$(date +%Y%m%d-%H%M%S).log
 
-# The job: a script on the host file system that the guest runs.
+# The job: a script on the host file system that the guest runs. It knows
+# which kernel it runs on (clients boot the same one in a nested guest).
 job=$(mktemp "$OUT/run/job.XXXXXX")
-echo "${*:-uname -a}" > "$job"
+{
+	printf 'export HARNESS_VARIANT=%q HARNESS_KERNEL=%q OUT=%q\n' "$variant" "$kernel" "$OUT"
+	echo "${*:-uname -a}"
+} > "$job"
 
 # 1 GiB ivshmem backing file; the caller fills it (scripts/ivshmem.py).
 # Guests that run at the same time need their own (IVSHMEM=path).

@@ -7,6 +7,10 @@ fill FILE:  make FILE a 1 GiB image whose every 4 KiB page i starts with the
 check FILE: after the guest ran, print TAP-style result lines: the guest's
             write to the mailbox page arrived, and the pattern outside the
             tests' scratch range is intact.
+check-client FILE: the values that the QEMU client's inner guests
+            (clients/qemu-assign.sh, clients/barpoke.c) wrote through two
+            levels of device assignment arrived: one slot per run and boot
+            in the client's page, the last page of the scratch range.
 """
 import mmap
 import struct
@@ -18,6 +22,10 @@ TAG = 0x5646494F00000000
 MAILBOX = SIZE - PAGE
 MAILBOX_VALUE = 0x4755455354205752          # "RW TSEUG": written by the guest
 SCRATCH = range((SIZE - (1 << 20)) // PAGE, SIZE // PAGE)
+# clients/barpoke.c: CLIENT_PAGE, CLIENT_SLOT(run, boot), CLIENT_VALUE
+CLIENT_PAGE = SIZE // PAGE - 2
+CLIENT_VALUE = 0x514D4550434C0000
+CLIENT_SLOTS = ((0, 0), (0, 1), (1, 0))     # mmap run: 2 boots; x-no-mmap: 1
 
 
 def fill(path):
@@ -40,5 +48,17 @@ def check(path):
               + ("" if not bad else f" # {len(bad)} pages differ, first {bad[0]}"))
 
 
+def check_client(path):
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), SIZE, prot=mmap.PROT_READ) as m:
+        bad = []
+        for run, boot in CLIENT_SLOTS:
+            off = CLIENT_PAGE * PAGE + 512 + 8 * (2 * run + boot)
+            got = struct.unpack_from("<Q", m, off)[0]
+            if got != CLIENT_VALUE | run << 8 | boot:
+                bad.append(f"run {run} boot {boot}: {got:#x}")
+        print(f"{'ok' if not bad else 'not ok'} 1 host.ivshmem.client_writes_seen_by_host"
+              + ("" if not bad else " # " + ", ".join(bad)))
+
+
 if __name__ == "__main__":
-    {"fill": fill, "check": check}[sys.argv[1]](sys.argv[2])
+    {"fill": fill, "check": check, "check-client": check_client}[sys.argv[1]](sys.argv[2])

@@ -8,8 +8,9 @@ pkgs=(
 	# kernel build
 	build-essential bc bison flex libelf-dev libssl-dev ccache sparse
 	cpio kmod rsync xz-utils python3 git
-	# guests and clients
-	qemu-system-x86 busybox-static pciutils
+	# guests and clients (clients/: QEMU assigns devices to a nested guest,
+	# DPDK's testpmd from dpdk-dev with the e1000 PMD drives two NICs)
+	qemu-system-x86 busybox-static pciutils dpdk-dev librte-net-e1000-23
 	# reports and shipping
 	gnuplot-nox quilt linux-config-6.1 python3-ply
 	# the production-config check: Debian builds 6.1 with gcc-12 and pahole

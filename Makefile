@@ -2,7 +2,7 @@
 # harness that proves it. Each target is one script under scripts/.
 VARIANTS ?= patched vanilla v6.12
 
-.PHONY: deps tree build boot test check refresh bench clean prodcheck mbox debian
+.PHONY: deps tree build boot test clients check refresh bench clean prodcheck mbox debian
 
 deps:			## install Debian packages the harness needs
 	scripts/install-deps.sh
@@ -22,6 +22,9 @@ boot: deps		## build the patched kernel and boot it with devices on vfio-pci
 
 test: deps		## build and test all kernels; last line "N passed, N failed, N skipped"
 	scripts/run-tests.sh $(VARIANTS)
+
+clients: deps		## only the real clients (QEMU assignment, DPDK) on the built kernels
+	scripts/run-clients.sh $(VARIANTS)
 
 check: deps		## series hygiene: git am, checkpatch --strict, per-patch build, sparse
 	scripts/check.sh

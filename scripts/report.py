@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""report.py VARIANT LOG [--update]
+"""report.py VARIANT LOG [--update] [--only REGEX]
 
 Reads a guest's serial log and judges it against expected/VARIANT.txt:
   - kselftest TAP results of each program run between "### test PROG" and
@@ -15,6 +15,8 @@ FAIL is allowed only in expected/vanilla.txt and only with a reason after
 vanilla only) keeps a whole test program from running on that kernel. A result missing from the log,
 an unlisted result, or any verdict that differs is a failure.
 --update rewrites the file from this log (reasons for FAIL must be added).
+--only REGEX judges only the results whose names match REGEX (from the start),
+in the log and in the expected file (scripts/run-clients.sh: the clients).
 The last line is "VARIANT: N passed, N failed, N skipped".
 """
 import re
@@ -138,9 +140,14 @@ def load_expected(path):
 def main():
     variant, log = sys.argv[1], Path(sys.argv[2])
     update = "--update" in sys.argv
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     exp_path = REPO / "expected" / f"{variant}.txt"
     results, bad, dmesg, notes = parse(log)
     results["dmesg"] = ("FAIL" if bad else "PASS", None)
+    if only:
+        if update:
+            sys.exit("--update rewrites the whole file; it cannot be combined with --only")
+        results = {k: v for k, v in results.items() if re.match(only, k)}
 
     if update:
         old = load_expected(exp_path)
@@ -156,6 +163,8 @@ def main():
         print(f"wrote {exp_path}")
 
     exp = load_expected(exp_path)
+    if only:
+        exp = {k: v for k, v in exp.items() if re.match(only, k)}
     passed = failed = skipped = 0
     for name, (v, reason) in sorted(exp.items()):
         if v in ("FAIL", "NOTRUN") and (variant != "vanilla" or not reason):

@@ -1,0 +1,43 @@
+#!/bin/bash
+# run-clients.sh [VARIANT...]
+#   Only the real clients (clients/*.sh: QEMU device assignment, DPDK
+#   testpmd) on already built kernels (default: every variant), one boot
+#   each, without building anything and without the selftests. Judged
+#   against the client.* results of expected/VARIANT.txt, the host's check
+#   of the ivshmem memory and the guest's dmesg. The guests use their own
+#   ivshmem files and logs (out/clients/VARIANT.*), so a test run, or
+#   run-clients.sh of another variant, can go on beside.
+#   The last line is "N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+
+[ $# -gt 0 ] || set -- $(all_variants)
+make -s -C "$REPO/clients" OUT="$OUT"
+mkdir -p "$OUT/clients"
+total_p=0 total_f=0 total_s=0
+for v in "$@"; do
+	log=$OUT/clients/$v.log shm=$OUT/clients/$v.ivshmem.img
+	say "$v: filling the 1 GiB ivshmem image"
+	"$REPO/scripts/ivshmem.py" fill "$shm"
+	job=""
+	for c in "$REPO"/clients/*.sh; do
+		[ -x "$c" ] && job+="$c"$'\n'
+	done
+	t0=$SECONDS
+	IVSHMEM=$shm "$REPO/scripts/boot.sh" --log "$log" "$v" "$job" >/dev/null || true
+	{
+		echo "### host begin"
+		"$REPO/scripts/ivshmem.py" check "$shm"
+		"$REPO/scripts/ivshmem.py" check-client "$shm"
+		echo "### host end"
+	} >> "$log"
+	rm -f "$shm"
+	say "$v: clients boot took $((SECONDS - t0)) s; results (log: $log)"
+	"$REPO/scripts/report.py" "$v" "$log" \
+		--only '(client\.|host\.ivshmem\.(client|pattern)|dmesg$)' |
+		tee "$OUT/clients/$v.report" || true
+	read -r p f s < <(tail -n 1 "$OUT/clients/$v.report" |
+		sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+done
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" = 0 ]

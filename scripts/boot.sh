@@ -58,7 +58,7 @@ qemu_args=(
 	-nodefaults -display none -no-reboot -serial stdio
 	-device intel-iommu,intremap=on,caching-mode=on
 	-kernel "$kernel"
-	-append "console=ttyS0 intel_iommu=on panic=-1 oops=panic root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose ro init=$REPO/scripts/guest-init.sh harness_job=$job"
+	-append "console=ttyS0 intel_iommu=on no_timer_check panic=-1 oops=panic root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose ro init=$REPO/scripts/guest-init.sh harness_job=$job"
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=root,mount_tag=root,addr=0x2
 	-device pcie-root-port,id=rp1,chassis=1,addr=0x3

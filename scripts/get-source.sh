@@ -33,8 +33,10 @@ get_one() {
 	git -C "$dir" config user.email "harness@localhost"
 	git -C "$dir" config gc.auto 0
 	timed git -C "$dir" add -A
-	git -C "$dir" commit -q -m "Debian $pkg $ver" \
-		--date=2026-01-01T00:00:00Z
+	# Fixed author and committer dates: the same tarball gives the same
+	# base commit in every clone (the mbox export names it as base-commit).
+	GIT_COMMITTER_DATE=2026-01-01T00:00:00Z git -C "$dir" commit -q \
+		-m "Debian $pkg $ver" --date=2026-01-01T00:00:00Z
 	git -C "$dir" tag "$tag"
 	say "base $name ready: $(git -C "$dir" rev-parse --short HEAD)"
 }

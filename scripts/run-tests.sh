@@ -55,7 +55,9 @@ JOB
 		esac
 		echo "run_bounded ${prog##*/} $limit $prog"
 	done
-	# Real clients, if present (see clients/).
+	# Real clients, if present (see clients/), in the main boot only (not
+	# in the storm's boot, ONLY=_storm: one vCPU, and results once).
+	[ -z "${ONLY:-}" ] || return 0
 	for c in "$REPO"/clients/*.sh; do
 		[ -x "$c" ] && echo "$c"
 	done

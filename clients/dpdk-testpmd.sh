@@ -53,6 +53,7 @@ done
 testpmd=$(command -v dpdk-testpmd || true)
 [ -n "$testpmd" ] || skip_all "dpdk-testpmd not installed (Debian package dpdk-dev)"
 [ ${#nics[@]} -ge 2 ] || skip_all "fewer than two e1000 on vfio-pci (${nics[*]:-none})"
+[ "$(nproc)" -ge 2 ] || skip_all "testpmd needs two CPUs (main and forwarding lcore), the guest has $(nproc)"
 echo "# client.dpdk: dpdk-testpmd $(dpkg-query -W -f '${Version}' dpdk-dev 2>/dev/null), NICs ${nics[0]} ${nics[1]}"
 
 # 64 x 2 MiB hugepages, or --no-huge (anonymous memory, IOVA as VA)

@@ -114,8 +114,11 @@ inner() {
 		case "$l" in "inner: ok "*|"inner: not ok "*) continue ;; esac
 		echo "# client.qemu.$name: +$((SECONDS - t0))s $l"
 	done &
-	for _ in $(seq 60); do
+	# QEMU writes its pid file once it is set up (tens of seconds on a
+	# loaded host); it may also have failed before
+	for _ in $(seq 300); do
 		pid=$(cat "$tmp/$name.pid" 2>/dev/null) && [ -n "$pid" ] && break
+		[ ! -e "$tmp/$name.rc" ] || break
 		sleep 1
 	done
 	# Bounded: QEMU ends by itself when the inner guest powers off after
@@ -142,7 +145,7 @@ inner() {
 			break
 		fi
 	done
-	[ -n "$pid" ] || rc="did not start"
+	[ -n "$pid" ] || rc="did not start: $(cat "$tmp/$name.rc" 2>/dev/null || echo 'no pid file after 300 s')"
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		rc="hung (state $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null))"
 	else

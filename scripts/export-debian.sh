@@ -53,17 +53,7 @@ else
 fi
 
 # 2. quilt on the Debian tree.
-if [ ! -e "$tree/.git" ]; then
-	say "debian: checking out the base into $tree (a minute or two)"
-	git -C "$src" worktree prune
-	timed git -C "$src" worktree add -q -f --detach "$tree" "$tag"
-fi
-clean_base() {
-	git -C "$tree" am --abort >/dev/null 2>&1 || true
-	git -C "$tree" checkout -q -f --detach "$tag"
-	git -C "$tree" clean -q -fdx
-	[ -z "$(git -C "$tree" status --porcelain)" ] || die "$tree is not clean"
-}
+clean_base() { base_worktree "$src" "$tree" "$tag"; }
 # tree_hash: the tree of the worktree's files as they are, ignored files
 # included (the series adds dot files), quilt's .pc left out
 tree_hash() {

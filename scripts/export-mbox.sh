@@ -51,18 +51,8 @@ n=${#patches[@]}
 [ -f "$cover" ] || die "$cover missing"
 
 mkdir -p "$ship"
-if [ ! -e "$tree/.git" ]; then
-	say "mbox: checking out the base into $tree (a minute or two)"
-	git -C "$src" worktree prune
-	timed git -C "$src" worktree add -q -f --detach "$tree" "$base"
-fi
 # clean_base: the worktree at the base, nothing else in it
-clean_base() {
-	git -C "$tree" am --abort >/dev/null 2>&1 || true
-	git -C "$tree" checkout -q -f --detach "$base"
-	git -C "$tree" clean -q -fdx
-	[ -z "$(git -C "$tree" status --porcelain)" ] || die "$tree is not clean"
-}
+clean_base() { base_worktree "$src" "$tree" "$base"; }
 
 # 1. The patch files one by one: these commits are what is exported.
 author=$(sed -n 's/^From: //p' "${patches[0]}" | head -n 1)

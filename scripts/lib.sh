@@ -59,6 +59,21 @@ src_git() { echo "$OUT/src/$1"; }        # pristine base, one commit, branch "ba
 tree_dir() { echo "$OUT/tree/$(variant_field "$1" 2)"; }
 build_dir() { echo "$OUT/build/$1"; }    # a variant's O= directory
 
+# base_worktree SRC TREE REV: a detached worktree of SRC at REV in TREE,
+# made if missing, then reset to REV with nothing else in it.
+base_worktree() {
+	local src=$1 tree=$2 rev=$3
+	if [ ! -e "$tree/.git" ]; then
+		say "checking out $rev into $tree (a minute or two)"
+		git -C "$src" worktree prune
+		timed git -C "$src" worktree add -q -f --detach "$tree" "$rev"
+	fi
+	git -C "$tree" am --abort >/dev/null 2>&1 || true
+	git -C "$tree" checkout -q -f --detach "$rev"
+	git -C "$tree" clean -q -fdx
+	[ -z "$(git -C "$tree" status --porcelain)" ] || die "$tree is not clean"
+}
+
 # Run a long command and say how long it took.
 timed() {
 	local t0=$SECONDS

@@ -3,7 +3,11 @@
 #  1. every patch applies with git am, in order, to the pristine base;
 #  2. scripts/checkpatch.pl --strict is clean on every patch;
 #  3. every patch in turn builds with the test config (bisectable);
-#  4. sparse (make C=2) on drivers/vfio reports nothing the base did not.
+#  4. sparse (make C=2) on drivers/vfio reports nothing the base did not;
+#  5. the patch set of every other 6.1 variant (scripts/variants.conf: the
+#     fix layer alone with the tests, ...) applies with git am on its own;
+#  6. a report, not a gate: the series on the newest linux-source-6.1 in
+#     Debian's archive (scripts/check-newest.sh).
 # Works on a detached HEAD in the 6.1 worktree, with its own build directory.
 . "$(dirname "$0")/lib.sh"
 
@@ -102,5 +106,24 @@ if [ -n "$new" ]; then
 else
 	echo "PASS  sparse: nothing new on drivers/vfio ($(wc -l < "$b/sparse.base") reports on the base)"
 fi
+# 5. Each layer set applies on its own (make test builds and runs them).
+for v in $(awk '!/^#/ && NF && $2 == "6.1" && $3 != "all" && $3 != "selftests" { print $1 }' \
+		"$REPO/scripts/variants.conf"); do
+	git -C "$tree" checkout -q -f --detach base
+	ok=1
+	for p in $(series_patches "$v"); do
+		git -C "$tree" am -q "$p" >/dev/null 2>&1 || { ok=0; git -C "$tree" am --abort; break; }
+	done
+	if [ $ok = 1 ]; then
+		echo "PASS  variant $v ($(variant_field "$v" 3)): its $(series_patches "$v" | wc -l) patches apply with git am"
+	else
+		echo "FAIL  variant $v ($(variant_field "$v" 3)): $(basename "$p") does not apply"
+		fail=1
+	fi
+done
+
+# 6. The newest Debian 6.1, reported only.
+"$REPO/scripts/check-newest.sh" || echo "      (check-newest.sh could not run)"
+
 [ $fail = 0 ] && say "check: all good" || say "check: FAILED"
 exit $fail

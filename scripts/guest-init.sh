@@ -11,15 +11,21 @@ mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm /dev/hugepages
 mount -t devpts devpts /dev/pts
-# The guest writes only to tmpfs. If the harness itself lives under one of
-# those directories (a clone in /tmp), bind it back over the tmpfs.
+# The guest writes only to tmpfs. If the harness itself, or its output
+# directory (OUT, where the job, the kernels and the test programs are:
+# the job is OUT/run/job.*), lives under one of those directories (a clone
+# or an OUT in /tmp), bind it back over the tmpfs.
 repo=$(cd "$(dirname "$0")/.." && pwd)
+out=$(dirname "$(dirname "${harness_job:-/}")")
 mkdir -p /dev/.host && mount --bind / /dev/.host
 for d in /tmp /run /var/tmp /dev/shm; do mount -t tmpfs tmpfs "$d"; done
-case "$repo/" in
-/tmp/*|/run/*|/var/tmp/*|/dev/shm/*)
-	mkdir -p "$repo" && mount --bind "/dev/.host$repo" "$repo" ;;
-esac
+for d in "$repo" "$out"; do
+	case "$d/" in
+	/tmp/*|/run/*|/var/tmp/*|/dev/shm/*)
+		mountpoint -q "$d" && continue
+		mkdir -p "$d" && mount --bind "/dev/.host$d" "$d" ;;
+	esac
+done
 mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 [ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 

@@ -32,25 +32,60 @@ variant_field() {
 	echo "$v"
 }
 
-all_variants() { awk '!/^#/ && NF && $3 !~ /^upto-/ { print $1 }' "$REPO/scripts/variants.conf"; }
+# variant_has VARIANT FLAG: whether the variant's flags (column 4) name FLAG
+variant_has() { [[ ",$(variant_field "$1" 4)," == *",$2,"* ]]; }
 
-# series_patches VARIANT: the patch files a variant applies, in series order
-series_patches() {
-	local which
-	which=$(variant_field "$1" 3)
+# The variants "make test" runs (flag "test"), in variants.conf order
+all_variants() { awk '!/^#/ && NF && ("," $4 ",") ~ /,test,/ { print $1 }' "$REPO/scripts/variants.conf"; }
+
+# The layers of patches/6.1/series, in order. A line "[NAME]" there starts
+# layer NAME; every patch belongs to the layer above it.
+#   fix    the fix for stable: each patch equivalent to an upstream commit
+#   ours   our fixes that are not upstream yet (mainline first, and
+#          Debian's bugfix/ meanwhile)
+#   fast   the fast path: speed-ups, not for stable (Debian's features/)
+#   tests  selftests, KUnit and documentation: in the tree and in CI,
+#          never in the stable mbox
+LAYERS="fix ours fast tests"
+
+# series_entries: "LAYER FILE" for every patch of the series, in order
+series_entries() {
 	[ -f "$SERIES_DIR/series" ] || return 0
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES_DIR/series" |
-	while read -r p; do
-		case "$which" in
-		all) echo "$SERIES_DIR/$p" ;;
-		selftests) case "$p" in *-selftests-*) echo "$SERIES_DIR/$p" ;; esac ;;
-		upto-*)	# the series up to patch NNNN, plus the selftests
-			if [[ "$p" < "${which#upto-}-~" ]] || [[ "$p" == *-selftests-* ]]; then
-				echo "$SERIES_DIR/$p"
-			fi ;;
-		*) die "bad patch set '$which'" ;;
-		esac
+	awk '
+		/^[[:space:]]*(#|$)/ { next }
+		/^\[[a-z]+\]/ { layer = substr($1, 2, length($1) - 2); next }
+		{ if (layer == "") { print "no layer above " $1 > "/dev/stderr"; exit 1 }
+		  print layer, $1 }' "$SERIES_DIR/series"
+}
+
+# series_layers LAYER,...: the patch files of those layers, in series order
+series_layers() {
+	local want=",$1," layer p
+	series_entries | while read -r layer p; do
+		[[ "$want" == *",$layer,"* ]] && echo "$SERIES_DIR/$p"
 	done
+	return 0
+}
+
+# series_patches VARIANT: the patch files a variant applies, in series order.
+# Its patch set (variants.conf column 3) is "all", a comma-separated list of
+# layers, or "selftests": only the patches whose file name contains
+# "-selftests-" (the behaviour suite, so that the reference kernels run the
+# same tests).
+series_patches() {
+	local which layer p
+	which=$(variant_field "$1" 3)
+	case "$which" in
+	all) series_layers "${LAYERS// /,}" ;;
+	selftests)
+		series_entries | while read -r layer p; do
+			case "$p" in *-selftests-*) echo "$SERIES_DIR/$p" ;; esac
+		done ;;
+	*)	for layer in ${which//,/ }; do
+			[[ " $LAYERS " == *" $layer "* ]] || die "variant $1: no layer '$layer'"
+		done
+		series_layers "$which" ;;
+	esac
 }
 
 src_git() { echo "$OUT/src/$1"; }        # pristine base, one commit, branch "base"
@@ -81,9 +116,12 @@ timed() {
 	say "done in $((SECONDS - t0)) s: $*"
 }
 
-# fragments VARIANT: the config fragments a variant is built with
+# fragments VARIANT: the config fragments a variant is built with: the test
+# config, the series' KUnit suites where the variant has them, its own
+# config/VARIANT.config if any, and EXTRA_CONFIG (a file) if set.
 fragments() {
 	echo "$REPO/config/test.config"
+	! series_patches "$1" | grep -q -- '-KUnit-' || echo "$REPO/config/kunit.config"
 	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
 	[ -z "${EXTRA_CONFIG:-}" ] || echo "$EXTRA_CONFIG"
 }

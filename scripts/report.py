@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""report.py VARIANT LOG [--update] [--only REGEX] [--clean-dmesg]
+"""report.py VARIANT LOG [--update] [--only REGEX] [--clean-dmesg] [--partial]
 
 Reads a guest's serial log and judges it against expected/VARIANT.txt:
   - kselftest TAP results of each program run between "### test PROG" and
@@ -9,17 +9,23 @@ Reads a guest's serial log and judges it against expected/VARIANT.txt:
   - the guest's dmesg: any kernel warning, BUG, oops, lockdep, KASAN or
     kmemleak report fails the run (reported as the pseudo-test "dmesg").
 
-expected/VARIANT.txt lists every result with its verdict: PASS, SKIP, or FAIL.
-FAIL is allowed only in expected/vanilla.txt and only with a reason after
-'#': it records a behaviour the series fixes. "PROG NOTRUN # reason" (also
-vanilla only) keeps a whole test program from running on that kernel. A result missing from the log,
-an unlisted result, or any verdict that differs is a failure.
+expected/VARIANT.txt lists every result with its verdict: PASS, SKIP, FAIL or
+MAYFAIL. FAIL is allowed only in expected/vanilla.txt and only with a reason
+after '#': it records a behaviour the series fixes. MAYFAIL (any kernel but
+patched, with a reason) accepts PASS or FAIL: a race the kernel does not
+fix, which a run may or may not hit. "PROG NOTRUN # reason" (also vanilla
+only) keeps a whole test program from running on that kernel. A result
+missing from the log, an unlisted result, or any verdict that differs is a
+failure.
 --update rewrites the file from this log (reasons for FAIL must be added).
 --only REGEX judges only the results whose names match REGEX (from the start),
 in the log and in the expected file (scripts/run-clients.sh: the clients).
 --clean-dmesg expects the dmesg pseudo-test to PASS whatever the expected file
 says (the clients alone must leave every kernel's log clean; vanilla's
 expected dmesg FAIL comes from a selftest).
+--partial judges only the test programs that ran (a run with ONLY= or SKIP=):
+the results of a program (or of the clients, client.*) that left nothing
+in the log are not counted as missing.
 The last line is "VARIANT: N passed, N failed, N skipped".
 """
 import re
@@ -134,8 +140,8 @@ def load_expected(path):
         f = body.split()
         if not f:
             continue
-        if len(f) != 2 or f[1] not in ("PASS", "FAIL", "SKIP", "NOTRUN"):
-            sys.exit(f"{path}:{n}: expected 'NAME PASS|FAIL|SKIP|NOTRUN [# reason]'")
+        if len(f) != 2 or f[1] not in ("PASS", "FAIL", "SKIP", "NOTRUN", "MAYFAIL"):
+            sys.exit(f"{path}:{n}: expected 'NAME PASS|FAIL|SKIP|MAYFAIL|NOTRUN [# reason]'")
         exp[f[0]] = (f[1], reason.strip())
     return exp
 
@@ -155,12 +161,15 @@ def main():
     if update:
         old = load_expected(exp_path)
         notrun = {k: v for k, v in old.items() if v[0] == "NOTRUN"}
+        mayfail = {k for k, v in old.items() if v[0] == "MAYFAIL"}
         with exp_path.open("w") as f:
             f.write(f"# Expected results on {variant}; see scripts/report.py.\n")
             for name, (_, reason) in sorted(notrun.items()):
                 f.write(f"{name} NOTRUN  # {reason}\n")
             for name in sorted(results):
                 v, d = results[name]
+                if name in mayfail:
+                    v = "MAYFAIL"
                 reason = old.get(name, (None, ""))[1] or (d if v == "SKIP" else "")
                 f.write(f"{name} {v}" + (f"  # {reason}" if reason else "") + "\n")
         print(f"wrote {exp_path}")
@@ -175,6 +184,16 @@ def main():
         if v in ("FAIL", "NOTRUN") and (variant != "vanilla" or not reason):
             print(f"CONFIG {name}: {v} may be expected only on vanilla, with a reason")
             failed += 1
+        if v == "MAYFAIL" and (variant == "patched" or not reason):
+            print(f"CONFIG {name}: MAYFAIL needs a reason, and patched must pass")
+            failed += 1
+    if "--partial" in sys.argv:
+        ran = {k.split(":")[0] for k in results if ":" in k}
+        ran |= {"client"} if any(k.startswith("client.") for k in results) else set()
+        for name in [k for k in exp if k not in results]:
+            prog = name.split(":")[0] if ":" in name else name.split(".")[0]
+            if prog not in ran and name != "dmesg" and not name.startswith("host."):
+                del exp[name]
     for name, (v, reason) in sorted(exp.items()):
         if v != "NOTRUN":
             continue
@@ -195,6 +214,10 @@ def main():
         if want[0] is None:
             print(f"FAIL  {name}: not in {exp_path.name} (got {got[0]})")
             failed += 1
+        elif want[0] == "MAYFAIL" and got[0] in ("PASS", "FAIL"):
+            print(f"{'PASS ' if got[0] == 'PASS' else 'XFAIL'} {name}"
+                  + ("" if got[0] == "PASS" else f" # may fail: {want[1]}"))
+            passed += 1
         elif got[0] != want[0]:
             print(f"FAIL  {name}: expected {want[0]}, got {got[0]}"
                   + (f" ({got[1]})" if got[1] else ""))

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-clients.sh [VARIANT...]
 #   Only the real clients (clients/*.sh: QEMU device assignment, DPDK
-#   testpmd) on already built kernels (default: every variant), one boot
+#   testpmd) on already built kernels (default: those with the "clients"
+#   flag in scripts/variants.conf, the patched kernel), one boot
 #   each, without building anything and without the selftests. Judged
 #   against the client.* results of expected/VARIANT.txt and the host's
 #   check of the ivshmem memory; the guest's dmesg must be clean on every
@@ -14,7 +15,8 @@
 #   hour per kernel under TCG inside TCG; the guest's limit grows to match).
 . "$(dirname "$0")/lib.sh"
 
-[ $# -gt 0 ] || set -- $(all_variants)
+# By default the kernels whose flags ask for the clients (variants.conf)
+[ $# -gt 0 ] || set -- $(for v in $(all_variants); do ! variant_has "$v" clients || echo "$v"; done)
 make -s -C "$REPO/clients" OUT="$OUT"
 mkdir -p "$OUT/clients"
 total_p=0 total_f=0 total_s=0

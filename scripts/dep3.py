@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
-"""dep3.py OUTDIR PATCH... : write git format-patch files as Debian kernel
-packaging patches with DEP-3 headers, and check the headers.
+"""dep3.py OUTDIR LAYER:PATCH... : write git format-patch files as Debian
+kernel packaging patches with DEP-3 headers, and check the headers.
 
-For each patch, in order: OUTDIR/debian/patches/DIR/NAME.patch, where NAME
-is the subject in lower case with dashes, and DIR is bugfix/all, or
-features/all for a patch whose message says it is not for stable (a
-speed-up rather than a fix). Prints one tab-separated line per patch:
-series entry, Origin, Forwarded.
+LAYER is the patch's layer in patches/6.1/series (scripts/lib.sh). For
+each patch, in order: OUTDIR/debian/patches/DIR/NAME.patch, where NAME is
+the subject in lower case with dashes, and DIR is features/all for the
+fast layer (speed-ups, not for stable) and bugfix/all for the others (the
+fix, our fixes, and the tests and documentation of the fix, which Debian
+keeps with it; its patches to tools/ go to bugfix/all too). Prints one
+tab-separated line per patch: series entry, layer, Origin, Forwarded.
 
 Headers, in the format-patch style Debian's kernel patches use:
   From, Date, Subject    the patch's own (Subject without "[PATCH]");
                          the message body is the long description
-  Origin                 "backport, <upstream commit URL>" when the
-                         message names the upstream commit that made the
-                         equivalent change ("Upstream made the equivalent
-                         change in <id>"), else "other" with a reason
+  Origin                 by layer: fix "backport, <upstream commit URL>"
+                         from the message's "commit <sha> upstream." line;
+                         the others "other, <why there is no upstream
+                         commit>"
   Bug-Debian             from $BUG_DEBIAN (a number or a URL), if set
   Forwarded              $FORWARDED (a URL, once posted), else "no"
   Last-Update            the patch's Date, as YYYY-MM-DD
@@ -25,8 +27,14 @@ import re
 import sys
 
 UPSTREAM_URL = "https://git.kernel.org/linus/%s"
-EQUIV = re.compile(r"Upstream made the equivalent change in ([0-9a-f]{12,40})\b")
-NOT_STABLE = re.compile(r"not for stable", re.I)
+UPSTREAM = re.compile(r"^commit ([0-9a-f]{40}) upstream\.$", re.M)
+# Origin of the layers other than fix, which have no upstream commit
+ORIGIN = {
+    "ours": "other, not yet upstream: written for this series; the same bug is in mainline",
+    "fast": "other, not for stable: a speed-up with no upstream equivalent",
+    "tests": "other, tests and documentation of this series",
+}
+DIR = {"fix": "bugfix/all", "ours": "bugfix/all", "fast": "features/all", "tests": "bugfix/all"}
 
 
 def split_patch(text):
@@ -56,16 +64,16 @@ def slug(subject):
     return s
 
 
-def convert(path, outdir):
+def convert(path, layer, outdir):
     headers, body, diff = split_patch(open(path).read())
     subject = re.sub(r"^\[[^]]*\]\s*", "", headers["Subject"])
-    flat = " ".join(body.split())
-    m = EQUIV.search(flat)
-    if m:
-        origin = "backport, " + UPSTREAM_URL % m.group(1)
+    if layer == "fix":
+        # a fix patch without its upstream commit fails check()
+        m = UPSTREAM.search(body)
+        origin = "backport, " + UPSTREAM_URL % m.group(1) if m else "backport"
     else:
-        origin = "other, written for this 6.1.y series; no upstream commit makes this change"
-    where = "features/all" if NOT_STABLE.search(flat) else "bugfix/all"
+        origin = ORIGIN[layer]
+    where = DIR[layer]
     date = email.utils.parsedate_to_datetime(headers["Date"]).strftime("%Y-%m-%d")
     forwarded = os.environ.get("FORWARDED") or "no"
     out = ["From: " + headers["From"], "Date: " + headers["Date"],
@@ -111,8 +119,11 @@ def main():
     outdir, patches = sys.argv[1], sys.argv[2:]
     seen = set()
     status = 0
-    for p in patches:
-        entry, origin, forwarded = convert(p, outdir)
+    for arg in patches:
+        layer, _, p = arg.partition(":")
+        if layer not in DIR:
+            sys.exit("%s: unknown layer %r" % (p, layer))
+        entry, origin, forwarded = convert(p, layer, outdir)
         if entry in seen:
             sys.exit("two patches would be %s" % entry)
         seen.add(entry)
@@ -120,7 +131,7 @@ def main():
         if problems:
             print("DEP-3 problems in %s: %s" % (entry, "; ".join(problems)), file=sys.stderr)
             status = 1
-        print("%s\t%s\t%s" % (entry, origin, forwarded))
+        print("%s\t%s\t%s\t%s" % (entry, layer, origin, forwarded))
     sys.exit(status)
 
 

@@ -4,7 +4,7 @@
 # (patched, stable, vanilla, v6.12); e.g. VARIANTS=bugfix for another.
 VARIANTS ?=
 
-.PHONY: deps tree build boot test clients check refresh bench clean prodcheck mbox debian
+.PHONY: deps tree build boot test clients check refresh bench clean prodcheck mbox debian sanitize
 
 deps:			## install Debian packages the harness needs
 	scripts/install-deps.sh
@@ -39,6 +39,9 @@ mbox: deps		## the series as one mbox with its cover letter (out/ship/), checked
 
 debian: deps		## the series as Debian packaging patches with DEP-3 headers (out/ship/debian/), checked with quilt
 	scripts/export-debian.sh
+
+sanitize: deps		## by hand: patched and stable under KASAN + kmemleak, and their planted faults caught
+	scripts/sanitize.sh
 
 bench: deps		## benchmark vanilla, patched and 6.12 side by side (results/bench/)
 	scripts/bench.sh

@@ -67,14 +67,16 @@ series_layers() {
 	return 0
 }
 
-# series_patches VARIANT: the patch files a variant applies, in series order.
+# series_patches VARIANT: the patch files a variant applies, in order.
 # Its patch set (variants.conf column 3) is "all", a comma-separated list of
 # layers, or "selftests": only the patches whose file name contains
 # "-selftests-" (the behaviour suite, so that the reference kernels run the
-# same tests).
+# same tests). "+FILE" after it adds a patch that is not part of the
+# series, such as a planted fault (plants/), applied last.
 series_patches() {
-	local which layer p
-	which=$(variant_field "$1" 3)
+	local spec which layer p extra
+	spec=$(variant_field "$1" 3)
+	which=${spec%%+*}
 	case "$which" in
 	all) series_layers "${LAYERS// /,}" ;;
 	selftests)
@@ -86,6 +88,14 @@ series_patches() {
 		done
 		series_layers "$which" ;;
 	esac
+	[[ "$spec" == *+* ]] || return 0
+	for extra in ${spec#*+}; do
+		extra=${extra//+/ }
+		for p in $extra; do
+			[ -f "$REPO/$p" ] || die "variant $1: no $p"
+			echo "$REPO/$p"
+		done
+	done
 }
 
 src_git() { echo "$OUT/src/$1"; }        # pristine base, one commit, branch "base"
@@ -117,11 +127,13 @@ timed() {
 }
 
 # fragments VARIANT: the config fragments a variant is built with: the test
-# config, the series' KUnit suites where the variant has them, its own
+# config, the series' KUnit suites where the variant has them, the
+# sanitizers for variants with the "kasan" flag, its own
 # config/VARIANT.config if any, and EXTRA_CONFIG (a file) if set.
 fragments() {
 	echo "$REPO/config/test.config"
 	! series_patches "$1" | grep -q -- '-KUnit-' || echo "$REPO/config/kunit.config"
+	! variant_has "$1" kasan || echo "$REPO/config/kasan.config"
 	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
 	[ -z "${EXTRA_CONFIG:-}" ] || echo "$EXTRA_CONFIG"
 }

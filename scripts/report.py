@@ -42,7 +42,7 @@ BAD = re.compile(
     r"suspicious RCU usage|lock held when returning|"
     r"bad unlock balance|held lock freed|"
     r"INFO: task .* blocked for more than|soft lockup|hard LOCKUP|"
-    r"KASAN:|UBSAN:|kmemleak: .*new suspected memory leaks|"
+    r"KASAN:|UBSAN:|kmemleak: .*new suspected memory leaks|Busy inodes|"
     r"unreferenced object|Call Trace:|"
     r"page dumped because|Bad page|rcu_sched detected stalls|rcu: INFO")
 

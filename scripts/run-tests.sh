@@ -6,6 +6,7 @@
 #   expected/VARIANT.txt. The last line is "N passed, N failed, N skipped".
 #   ONLY=REGEX / SKIP=REGEX run only some test programs in the main boot (the
 #   clients then do not run); the report then judges only what ran.
+#   STORM=0 leaves out the storm's own boot.
 . "$(dirname "$0")/lib.sh"
 
 build=1
@@ -38,6 +39,8 @@ run_bounded() {
 	echo "### test-end $name rc=$?"
 }
 JOB
+	# A sanitizer kernel counts only what leaks from here on.
+	! variant_has "$v" kasan || echo "$REPO/scripts/guest-kmemleak.sh clear"
 	# The behaviour suite first, the storm (which a broken kernel may
 	# not survive) last.
 	for prog in $(ls "$b"/kselftest/vfio/* | grep -v '_storm$') \
@@ -60,10 +63,18 @@ JOB
 	# Real clients (see clients/), on the kernels whose flags ask for them
 	# (scripts/variants.conf), in the main boot only (not in the storm's
 	# boot, ONLY=_storm: one vCPU, and results once).
-	[ -z "${ONLY:-}" ] && variant_has "$v" clients || return 0
-	for c in "$REPO"/clients/*.sh; do
-		[ -x "$c" ] && echo "$c"
-	done
+	if [ -z "${ONLY:-}" ] && variant_has "$v" clients; then
+		for c in "$REPO"/clients/*.sh; do
+			[ -x "$c" ] && echo "$c"
+		done
+	fi
+	# Last, as it releases the devices: a sanitizer kernel's kmemleak scan.
+	if variant_has "$v" kasan; then
+		local name=kmemleak
+		[ "${ONLY:-}" != _storm ] || name=kmemleak_after_storm
+		echo "run_bounded $name 300 $REPO/scripts/guest-kmemleak.sh"
+	fi
+	return 0
 }
 
 total_p=0 total_f=0 total_s=0
@@ -88,7 +99,7 @@ for v in "$@"; do
 	# The storm gets a boot of its own, on one vCPU with the instruction
 	# clock: with two TCG vCPUs on a loaded two-core host, guests have
 	# stalled in it (a vCPU that stops taking timer interrupts).
-	if ls "$b"/kselftest/vfio/*_storm >/dev/null 2>&1 &&
+	if [ "${STORM:-1}" = 1 ] && ls "$b"/kselftest/vfio/*_storm >/dev/null 2>&1 &&
 	   ! grep -q "_storm NOTRUN" "$REPO/expected/$v.txt" 2>/dev/null; then
 		"$REPO/scripts/boot.sh" --icount --log "$log.storm" "$v" \
 			"$(ONLY=_storm job_for "$b")" >/dev/null || true

@@ -1,0 +1,44 @@
+#!/bin/bash
+# sanitize.sh : the series under KASAN (generic, inline), kmemleak and SLUB
+# debugging (config/kasan.config), "make sanitize".
+#  1. patched-kasan and stable-kasan (scripts/variants.conf): the whole
+#     behaviour suite and the storm's boot, each boot ending with the
+#     devices released from vfio-pci and a kmemleak scan
+#     (scripts/guest-kmemleak.sh); judged against expected/VARIANT.txt,
+#     and the dmesg scanner fails on any KASAN or kmemleak report;
+#  2. the planted faults (plants/), each must be caught: plant-leak (the
+#     device inode leaks: kmemleak, and the busy-inodes warning when the
+#     vfio file system goes) and plant-uaf (the inode is freed at the last
+#     close: KASAN on the next open).
+# Takes VARIANTS=... to run only some of 1. The last line is
+# "N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+
+real=(${VARIANTS:-patched-kasan stable-kasan})
+t0=$SECONDS
+p=0 f=0 s=0
+if "$REPO/scripts/run-tests.sh" "${real[@]}" | tee "$OUT/logs/sanitize.report"; then :; fi
+read -r p f s < <(tail -n 1 "$OUT/logs/sanitize.report" |
+	sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')
+
+# plant VARIANT PATTERN WHAT: the planted fault must show as PATTERN in the
+# report of a short run (one test program, no storm boot).
+plant() {
+	local v=$1 pat=$2 what=$3 rep
+	rep=$OUT/logs/$v.report
+	ONLY=vfio_pci_p2p_test STORM=0 "$REPO/scripts/run-tests.sh" "$v" >/dev/null 2>&1 || true
+	if grep -qE "$pat" "$rep" 2>/dev/null; then
+		echo "PASS  $v: caught by $what: $(grep -m1 -oE "$pat.{0,60}" "$rep")"
+		p=$((p + 1))
+	else
+		echo "FAIL  $v: $what did not catch the planted fault (see $rep)"
+		f=$((f + 1))
+	fi
+}
+if [ -z "${VARIANTS:-}" ]; then
+	plant plant-uaf 'KASAN: [a-z-]+' KASAN
+	plant plant-leak 'unreferenced object|Busy inodes' 'kmemleak and the dmesg scanner'
+fi
+say "sanitize: done in $((SECONDS - t0)) s"
+echo "$p passed, $f failed, $s skipped"
+[ "$f" = 0 ]

@@ -128,12 +128,14 @@ timed() {
 
 # fragments VARIANT: the config fragments a variant is built with: the test
 # config, the series' KUnit suites where the variant has them, the
-# sanitizers for variants with the "kasan" flag, its own
+# sanitizers for variants with the "kasan" flag, KVM for those with
+# the "kvm" flag, its own
 # config/VARIANT.config if any, and EXTRA_CONFIG (a file) if set.
 fragments() {
 	echo "$REPO/config/test.config"
 	! series_patches "$1" | grep -q -- '-KUnit-' || echo "$REPO/config/kunit.config"
 	! variant_has "$1" kasan || echo "$REPO/config/kasan.config"
+	! variant_has "$1" kvm || echo "$REPO/config/kvm.config"
 	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
 	[ -z "${EXTRA_CONFIG:-}" ] || echo "$EXTRA_CONFIG"
 }

@@ -68,7 +68,7 @@ def convert(path, layer, outdir):
     headers, body, diff = split_patch(open(path).read())
     subject = re.sub(r"^\[[^]]*\]\s*", "", headers["Subject"])
     if layer == "fix":
-        # a fix patch without its upstream commit fails check()
+        # without that line Origin names no commit, which main() reports
         m = UPSTREAM.search(body)
         origin = "backport, " + UPSTREAM_URL % m.group(1) if m else "backport"
     else:
@@ -128,6 +128,8 @@ def main():
             sys.exit("two patches would be %s" % entry)
         seen.add(entry)
         problems = check(os.path.join(outdir, "debian", "patches", entry))
+        if layer == "fix" and "://" not in origin:
+            problems.append("a fix patch without its 'commit <sha> upstream.' line")
         if problems:
             print("DEP-3 problems in %s: %s" % (entry, "; ".join(problems)), file=sys.stderr)
             status = 1

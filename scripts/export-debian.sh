@@ -64,10 +64,10 @@ mapfile -t signed < <(ls "$signed_dir"/*.patch)
 
 # 2. The patches and the series lines.
 say "debian: writing $n patches with DEP-3 headers to $deb"
-fail=0
+fail=0 dep3=ok
 args=()
 for i in "${!entries[@]}"; do args+=("${entries[i]%% *}:${signed[i]}"); done
-python3 "$REPO/scripts/dep3.py" "$deb" "${args[@]}" > "$deb/entries.tsv" || fail=1
+python3 "$REPO/scripts/dep3.py" "$deb" "${args[@]}" > "$deb/entries.tsv" 2> "$ship/dep3.log" || dep3=bad
 {
 	echo "# vfio-pci: revoke BAR mappings through a per-device inode, so that"
 	echo "# mappings a forked child inherited are revoked too (broken since 6.1.191)."
@@ -80,11 +80,12 @@ python3 "$REPO/scripts/dep3.py" "$deb" "${args[@]}" > "$deb/entries.tsv" || fail
 	done < "$deb/entries.tsv"
 } > "$deb/series.add"
 cut -f1 "$deb/entries.tsv" > "$deb/quilt-series"
-if [ $fail = 0 ] && [ "$(wc -l < "$deb/entries.tsv")" = "$n" ]; then
+if [ $dep3 = ok ] && [ "$(wc -l < "$deb/entries.tsv")" = "$n" ]; then
 	verdict PASS "DEP-3 headers on all $n patches (Subject, From, Origin, Forwarded, Last-Update):"
 	awk -F'\t' '{ printf "      %-74s %-5s Origin: %s\n", $1, $2, $3 }' "$deb/entries.tsv"
 else
-	verdict FAIL "DEP-3 headers"
+	verdict FAIL "DEP-3 headers:"
+	sed 's/^/      /' "$ship/dep3.log"
 fi
 mapfile -t written < <(find "$deb" -type f | sort)
 identity_check "$(basename "$deb")/ ($(( ${#written[@]} - n )) lists and the patches)" "${written[@]}"

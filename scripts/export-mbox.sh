@@ -110,9 +110,10 @@ each_patch() {
 	local f bad=""
 	for f in "$split"/*; do
 		grep -q '^diff --git ' "$f" || continue
-		"$2" "$f" || bad+="      $(sed -n 's/^Subject: //p' "$f" | head -n 1)"$'\n'
+		"$2" "$f" || bad+="      $(awk '/^Subject: / { s = substr($0, 10)
+			while ((getline l) > 0 && l ~ /^[ \t]/) s = s l; print s; exit }' "$f")"$'\n'
 	done
-	if [ -z "$bad" ]; then verdict PASS "$mbox_name: $1"; else verdict FAIL "$mbox_name: not $1:"; printf '%s' "$bad"; fi
+	if [ -z "$bad" ]; then verdict PASS "$mbox_name: $1"; else verdict FAIL "$mbox_name: $1 - fails for:"; printf '%s' "$bad"; fi
 }
 says_not_for_stable() { grep -qi 'not for stable' "$1"; }
 silent_on_stable() { ! says_not_for_stable "$1"; }
@@ -244,9 +245,12 @@ EOF
 	want=$(for ((i = 0; i <= n; i++)); do echo "[${prefix[$l]}$vtag $i/$n]"; done | paste -sd' ')
 	cover_id=$(awk '/^Message-Id:/ { print $2; exit }' "$mbox")
 	threaded=$(grep -c "^In-Reply-To: $cover_id" "$mbox" || true)
-	referenced=$(grep -c "^References: $cover_id" "$mbox" || true)
+	# References: is folded when IN_REPLY_TO adds the earlier thread
+	referenced=$(awk -v id="$cover_id" '/^References:/ { r = $0
+		while ((getline l) > 0 && l ~ /^[ \t]/) r = r l
+		if (index(r, id)) n++ } END { print n + 0 }' "$mbox")
 	if [ "$msgs" = $((n + 1)) ] && [ "$threaded" = "$n" ] && [ "$referenced" = "$n" ] && [ "$got" = "$want" ]; then
-		verdict PASS "$mbox_name: $msgs messages, $(cut -d] -f1-2 <<<"$got")] ... $(awk '{ print $NF }' <<<"$got");" \
+		verdict PASS "$mbox_name: $msgs messages, ${got%%]*}] ... [${got##*[};" \
 			"every patch In-Reply-To and References the cover letter; To: $(paste -sd, <<<"$to"); Cc: ${#cc[@]} addresses"
 	else
 		verdict FAIL "$mbox_name: $msgs messages (want $((n + 1))), subjects $got (want $want)," \

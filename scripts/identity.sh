@@ -92,13 +92,13 @@ ident, placeholder, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 bad, patches = [], 0
 for path in files:
     text = open(path, encoding="utf-8", errors="replace").read()
-    if placeholder in text:
-        bad.append("%s: names %s" % (path, placeholder))
     for m in re.split(r"^From [0-9a-f]{40} .*\n", text, flags=re.M):
         if not m.strip():
             continue
         msg = email.message_from_string(m, policy=email.policy.default)
         subject = " ".join(str(msg.get("Subject", "")).split())
+        if placeholder in m:
+            bad.append("%s: %s: names %s" % (path, subject, placeholder))
         body = m.partition("\n\n")[2]
         is_patch = "\ndiff --git " in "\n" + body
         if (is_patch or "From" in msg) and \

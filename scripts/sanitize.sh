@@ -8,8 +8,11 @@
 #     and the dmesg scanner fails on any KASAN or kmemleak report;
 #  2. the planted faults (plants/), each must be caught: plant-leak (the
 #     device inode leaks: kmemleak, and the busy-inodes warning when the
-#     vfio file system goes) and plant-uaf (the inode is freed at the last
-#     close: KASAN on the next open).
+#     vfio file system goes), plant-uaf (the inode is freed at the last
+#     close: KASAN on the next open) and plant-norevoke (nothing is
+#     revoked: vfio_pci_kvm_test's guest keeps reading the BAR).
+# The kernels also have KVM (config/kvm.config), so vfio_pci_kvm_test runs
+# in 1 too.
 # Takes VARIANTS=... to run only some of 1. The last line is
 # "N passed, N failed, N skipped".
 . "$(dirname "$0")/lib.sh"
@@ -21,12 +24,12 @@ if "$REPO/scripts/run-tests.sh" "${real[@]}" | tee "$OUT/logs/sanitize.report"; 
 read -r p f s < <(tail -n 1 "$OUT/logs/sanitize.report" |
 	sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')
 
-# plant VARIANT PATTERN WHAT: the planted fault must show as PATTERN in the
-# report of a short run (one test program, no storm boot).
+# plant VARIANT PROGRAM PATTERN WHAT: the planted fault must show as
+# PATTERN in the report of a short run (PROGRAM only, no storm boot).
 plant() {
-	local v=$1 pat=$2 what=$3 rep
+	local v=$1 prog=$2 pat=$3 what=$4 rep
 	rep=$OUT/logs/$v.report
-	ONLY=vfio_pci_p2p_test STORM=0 "$REPO/scripts/run-tests.sh" "$v" >/dev/null 2>&1 || true
+	ONLY=$prog STORM=0 "$REPO/scripts/run-tests.sh" "$v" >/dev/null 2>&1 || true
 	if grep -qE "$pat" "$rep" 2>/dev/null; then
 		echo "PASS  $v: caught by $what: $(grep -m1 -oE "$pat.{0,60}" "$rep")"
 		p=$((p + 1))
@@ -36,8 +39,9 @@ plant() {
 	fi
 }
 if [ -z "${VARIANTS:-}" ]; then
-	plant plant-uaf 'KASAN: [a-z-]+' KASAN
-	plant plant-leak 'unreferenced object|Busy inodes' 'kmemleak and the dmesg scanner'
+	plant plant-uaf vfio_pci_p2p_test 'KASAN: [a-z-]+' KASAN
+	plant plant-leak vfio_pci_p2p_test 'unreferenced object|Busy inodes' 'kmemleak and the dmesg scanner'
+	plant plant-norevoke vfio_pci_kvm_test 'vfio_pci_kvm_test:vfio_pci_kvm[.]memslot_revoked: .*got FAIL' vfio_pci_kvm_test
 fi
 say "sanitize: done in $((SECONDS - t0)) s"
 echo "$p passed, $f failed, $s skipped"

@@ -12,7 +12,7 @@ pkgs=(
 	# DPDK's testpmd from dpdk-dev with the e1000 PMD drives two NICs)
 	qemu-system-x86 busybox-static pciutils dpdk-dev librte-net-e1000-23
 	# reports and shipping
-	gnuplot-nox quilt linux-config-6.1 python3-ply
+	gnuplot-nox quilt linux-config-6.1 linux-config-6.12 python3-ply
 	# the production-config check: Debian builds 6.1 with gcc-12 and pahole
 	gcc-12 dwarves
 	# the mbox export is checked with b4 am

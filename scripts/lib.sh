@@ -129,11 +129,15 @@ timed() {
 # fragments VARIANT: the config fragments a variant is built with: the test
 # config, the series' KUnit suites where the variant has them, the
 # sanitizers for variants with the "kasan" flag, KVM for those with
-# the "kvm" flag, its own
+# the "kvm" flag, the production-like benchmark config (and no KUnit) for
+# those with the "bench" flag, its own
 # config/VARIANT.config if any, and EXTRA_CONFIG (a file) if set.
 fragments() {
 	echo "$REPO/config/test.config"
-	! series_patches "$1" | grep -q -- '-KUnit-' || echo "$REPO/config/kunit.config"
+	variant_has "$1" bench || ! series_patches "$1" | grep -q -- '-KUnit-' ||
+		echo "$REPO/config/kunit.config"
+	! variant_has "$1" bench ||
+		printf '%s\n' "$REPO/config/bench.config" "$REPO/config/bench-$(variant_field "$1" 2).config"
 	! variant_has "$1" kasan || echo "$REPO/config/kasan.config"
 	! variant_has "$1" kvm || echo "$REPO/config/kvm.config"
 	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
@@ -141,8 +145,10 @@ fragments() {
 }
 
 # kconfig TREE BUILD FRAGMENT... : tinyconfig + fragments, and check that
-# every option landed (kconfig drops unmet ones silently). With
-# ALLOW_MISSING=1, options the tree does not know yet are only reported.
+# every option landed (kconfig drops unmet ones silently): the last
+# fragment that names an option decides, "CONFIG_X=v" or "# CONFIG_X is
+# not set". With ALLOW_MISSING=1, options the tree does not know yet are
+# only reported.
 kconfig() {
 	local tree=$1 b=$2 bad=0 opt want got
 	shift 2
@@ -150,17 +156,19 @@ kconfig() {
 	make -s -C "$tree" O="$b" ARCH=x86_64 tinyconfig >/dev/null
 	(cd "$tree" && ./scripts/kconfig/merge_config.sh -m -O "$b" "$b/.config" "$@" >/dev/null)
 	make -s -C "$tree" O="$b" ARCH=x86_64 olddefconfig >/dev/null
-	while IFS= read -r opt; do
-		want=${opt#*=}; opt=${opt%%=*}
+	while IFS='=' read -r opt want; do
 		got=$(grep -E "^$opt=" "$b/.config" | cut -d= -f2- || true)
 		[ "$got" = "$want" ] && continue
 		if [ "${ALLOW_MISSING:-0}" = 1 ] && ! grep -rqs "^config ${opt#CONFIG_}\$" \
 			--include='Kconfig*' "$tree"; then
 			continue
 		fi
-		echo "config: $opt=$want requested, got '${got:-unset}'" >&2
+		echo "config: ${opt}=${want:-n} requested, got '${got:-unset}'" >&2
 		bad=1
-	done < <(cat "$@" | grep -E '^CONFIG_[A-Z0-9_]+=')
+	done < <(cat "$@" | sed -nE -e 's/^(CONFIG_[A-Z0-9_]+)=(.*)/\1=\2/p' \
+			-e 's/^# (CONFIG_[A-Z0-9_]+) is not set$/\1=/p' |
+		awk -F= '{ want[$1] = $0; if (!($1 in seen)) order[n++] = $1; seen[$1] = 1 }
+			 END { for (i = 0; i < n; i++) print want[order[i]] }')
 	[ $bad = 0 ] || die "config fragments did not apply to $b"
 }
 

@@ -47,6 +47,14 @@ sparse_vfio() {
 	grep -E ': (warning|error):' "$log" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u || true
 }
 
+# selftests_build: the vfio selftests of the tree as it is, into $b
+selftests_build() {
+	kmake "$tree" "$b" headers_install INSTALL_HDR_PATH="$b/usr" &&
+	rm -rf "$b/kselftest" && mkdir -p "$b/kselftest" &&
+	make -s -C "$tree/tools/testing/selftests/vfio" OUTPUT="$b/kselftest" \
+		KHDR_INCLUDES="-isystem $b/usr/include"
+}
+
 say "check: configuring the base"
 ALLOW_MISSING=1 kconfig "$tree" "$b" $(fragments patched)
 timed kmake "$tree" "$b" bzImage
@@ -86,6 +94,17 @@ for p in "${patches[@]}"; do
 	else
 		echo "PASS  $name: applies, checkpatch --strict clean$([ $accepted = 0 ] ||
 			echo " but for $accepted accepted findings (scripts/checkpatch-known.txt)")"
+	fi
+	# A patch to the vfio selftests must leave them building (against
+	# the uapi headers of the tree as it is).
+	if grep -q '^+++ b/tools/testing/selftests/vfio/' "$p"; then
+		if selftests_build >"$b/selftests.log" 2>&1; then
+			echo "PASS  $name: the vfio selftests build ($n/${#patches[@]})"
+		else
+			echo "FAIL  $name: the vfio selftests do not build ($n/${#patches[@]})"
+			tail -n 20 "$b/selftests.log" | sed 's/^/      /'
+			fail=1
+		fi
 	fi
 	# A patch that changes nothing an x86-64 kernel compiles (selftests,
 	# documentation, another architecture) cannot break the build.

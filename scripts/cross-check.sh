@@ -29,7 +29,7 @@ for p in "${profiles[@]}"; do
 	t=$((SECONDS - t0))
 	desc=$(cat "$OUT/prod/$p/profile.txt" 2>/dev/null || echo "?")
 	steps=$(grep -oE '^PASS .* with the (fix|series)' "$OUT/prod/$p/result.txt" |
-		sed 's/.* the //' | paste -sd, - || true)
+		sed 's/.* the //' | paste -sd, - | sed 's/,/, /g' || true)
 	if [ $rc = 0 ]; then
 		summary+=("$(printf 'PASS  %-10s %6s  %s; no new warnings: %s' \
 			"$p" "$((t / 60))m$((t % 60))s" "$desc" "$steps")")

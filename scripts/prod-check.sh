@@ -94,7 +94,7 @@ profile() {
 	riscv64)
 		KARCH=riscv SRCARCH=riscv CROSS=riscv64-linux-gnu- DEFCONFIG=defconfig
 		DEF_FRAGS=(cross-kvm-vfio)
-		CONSUMERS=(arch/riscv/kvm/)		# with virt/kvm/vfio.o
+		CONSUMERS=(arch/riscv/kvm/)	# 6.1's riscv KVM has no KVM_VFIO
 		PLANT_DEFAULT=arch/riscv/kvm/mmu.c ;;
 	e500v2|e500mc-32|e500mc-64)
 		KARCH=powerpc SRCARCH=powerpc CROSS=powerpc-linux-gnu-
@@ -125,7 +125,8 @@ b=$OUT/prod/$PROFILE
 # Result lines of other profiles than amd64 start with the profile.
 who=; [ "$PROFILE" = amd64 ] || who="$PROFILE: "
 # Debian builds 6.1 with gcc-12; naming it keeps CONFIG_CC_VERSION_TEXT as
-# in Debian's config. Host programs (objtool, modpost) go through ccache too.
+# in Debian's amd64 config (a cross gcc-12 names itself TRIPLET-gcc-12).
+# Host programs (objtool, modpost) go through ccache too.
 CC_PROD="ccache ${CROSS}gcc-12"
 HOSTCC_PROD="ccache gcc-12"
 command -v gcc-12 >/dev/null || die "gcc-12 missing"

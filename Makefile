@@ -4,7 +4,7 @@
 # (patched, stable, vanilla, v6.12); e.g. VARIANTS=bugfix for another.
 VARIANTS ?=
 
-.PHONY: deps tree build boot test clients check refresh bench clean prodcheck cross mbox debian sanitize
+.PHONY: deps tree build boot test clients check refresh bench clean prodcheck cross mbox debian sanitize kvm arch
 
 deps:			## install Debian packages the harness needs
 	scripts/install-deps.sh
@@ -34,7 +34,8 @@ check: deps		## series hygiene: git am, checkpatch --strict, per-patch build, sp
 prodcheck: deps		## compile what the series touches under Debian's amd64 config, W=1: the fix and the series add no warning
 	scripts/prod-check.sh amd64
 
-cross: deps		## the same cross-compiled: arm64 4K/64K pages, i386 (no PAE), riscv64, powerpc e500v2/e500mc 32/64-bit
+cross: deps		## by hand: the same cross-compiled: arm64 4K/64K pages, i386 (no PAE), riscv64, powerpc e500v2/e500mc 32/64-bit
+	scripts/install-deps.sh cross
 	scripts/cross-check.sh
 
 mbox: deps		## the series as one mbox with its cover letter (out/ship/), checked with git am and b4 am
@@ -48,6 +49,9 @@ sanitize: deps		## by hand: patched and stable under KASAN + kmemleak, and their
 
 kvm: deps		## by hand: vfio_pci_kvm_test on vanilla and 6.12 with KVM (patched runs it in make sanitize)
 	ONLY=vfio_pci_kvm_test STORM=0 scripts/run-tests.sh vanilla-kvm v6.12-kvm
+
+arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, plant-fold-pmd-*
+	scripts/arch-tests.sh $(VARIANTS)
 
 bench: deps		## benchmark vanilla, patched and 6.12 side by side (results/bench/)
 	scripts/bench.sh

@@ -4,6 +4,7 @@
 #   and the test devices, bound to vfio-pci in the guest:
 #     edu       1234:11e8  alone behind a PCIe root port (bus reset possible)
 #     ivshmem   1af4:1110  ivshmem-plain, BAR2 = 1 GiB file out/ivshmem.img
+#                          (--shm-size, --shm-ram: another size, or RAM)
 #     nvme      1b36:0010  reports VFIO_DEVICE_FLAGS_RESET (it has FLR)
 #     2 x e1000 8086:100e  on one QEMU hub, for DPDK
 #   The guest's root is the host's, read-only over 9p. COMMAND (a shell
@@ -15,15 +16,23 @@
 #   --timeout S    host-side limit for the whole guest run (default 1800)
 #   --log FILE     where to write the serial log
 #   --mem SIZE     guest memory (default 3G)
+#   --shm-size S   size of the ivshmem BAR2 (default 1G; a power of two)
+#   --shm-ram      back the ivshmem BAR2 with QEMU's private anonymous memory
+#                  (memory-backend-ram, share=off) instead of the file:
+#                  pages the guest only reads stay the host's zero page, so
+#                  a BAR of many GiB costs the host no memory; the host
+#                  sees nothing the guest writes (no ivshmem.py checks)
 . "$(dirname "$0")/lib.sh"
 
-icount=0 timeout=1800 log="" mem=3G
+icount=0 timeout=1800 log="" mem=3G shm_size=1G shm_ram=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--icount) icount=1 ;;
 	--timeout) timeout=$2; shift ;;
 	--log) log=$2; shift ;;
 	--mem) mem=$2; shift ;;
+	--shm-size) shm_size=$2; shift ;;
+	--shm-ram) shm_ram=1 ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -48,7 +57,12 @@ job=$(mktemp "$OUT/run/job.XXXXXX")
 # 1 GiB ivshmem backing file; the caller fills it (scripts/ivshmem.py).
 # Guests that run at the same time need their own (IVSHMEM=path).
 shm=${IVSHMEM:-$OUT/ivshmem.img}
-[ -f "$shm" ] || truncate -s 1G "$shm"
+if [ $shm_ram = 1 ]; then
+	shm_backend=(-object memory-backend-ram,id=shm,size="$shm_size",share=off)
+else
+	truncate -s ">$shm_size" "$shm"		# made, or grown to the size
+	shm_backend=(-object memory-backend-file,id=shm,size="$shm_size",mem-path="$shm",share=on)
+fi
 nvme=$job.nvme
 truncate -s 16M "$nvme"
 
@@ -63,7 +77,7 @@ qemu_args=(
 	-device virtio-9p-pci,fsdev=root,mount_tag=root,addr=0x2
 	-device pcie-root-port,id=rp1,chassis=1,addr=0x3
 	-device edu,bus=rp1,addr=0x0
-	-object memory-backend-file,id=shm,size=1G,mem-path="$shm",share=on
+	"${shm_backend[@]}"
 	-device ivshmem-plain,memdev=shm,addr=0x4
 	-drive file="$nvme",if=none,id=nvm,format=raw
 	-device nvme,serial=vfio0001,drive=nvm,addr=0x5

@@ -9,12 +9,17 @@ build_selftests() {
 	local v=$1 tree=$2 b=$3
 	[ -d "$tree/tools/testing/selftests/vfio" ] || { say "$v: no vfio selftests in tree"; return 0; }
 	say "$v: installing uapi headers and building the vfio selftests"
-	make -s -C "$tree" O="$b" ARCH=x86_64 headers_install INSTALL_HDR_PATH="$b/usr" >/dev/null
+	make -s -C "$tree" O="$b" ARCH="$BUILD_ARCH" headers_install INSTALL_HDR_PATH="$b/usr" >/dev/null
 	rm -rf "$b/kselftest/vfio"
 	mkdir -p "$b/kselftest/vfio"
+	# Another architecture's guest has no host user space to run them
+	# with: cross-built and static, for its initramfs (scripts/mk-initramfs.sh).
+	local cross=()
+	[ -z "$BUILD_CROSS" ] || cross=(CC="${BUILD_CROSS}gcc" LDFLAGS=-static)
 	make -s -C "$tree/tools/testing/selftests/vfio" OUTPUT="$b/kselftest/vfio" \
-		KHDR_INCLUDES="-isystem $b/usr/include" >/dev/null
+		KHDR_INCLUDES="-isystem $b/usr/include" "${cross[@]}" >/dev/null
 	cp "$tree/tools/testing/selftests/vfio/settings" "$b/kselftest/vfio/"
+	[ -z "$BUILD_CROSS" ] || return 0
 	# The benchmark program uses the selftests' helpers.
 	mkdir -p "$b/bench"
 	gcc -O2 -Wall -pthread -isystem "$b/usr/include" \
@@ -26,13 +31,14 @@ build_one() {
 	local v=$1 tree b
 	tree=$(tree_dir "$v")
 	b=$(build_dir "$v")
+	use_variant_arch "$v"
 	[ "${NO_TREE:-0}" = 1 ] || "$REPO/scripts/make-tree.sh" "$v"
 	say "$v: configuring"
 	kconfig "$tree" "$b" $(fragments "$v")
-	say "$v: building bzImage with $JOBS jobs (about 5 min from cold, less with a warm ccache)"
-	timed kmake "$tree" "$b" bzImage
+	say "$v: building $BUILD_IMAGE with $JOBS jobs (about 5 min from cold, less with a warm ccache)"
+	timed kmake "$tree" "$b" "$BUILD_IMAGE"
 	build_selftests "$v" "$tree" "$b"
-	say "$v: $(cat "$b/include/config/kernel.release") -> $b/arch/x86/boot/bzImage"
+	say "$v: $(cat "$b/include/config/kernel.release") -> $b/$BUILD_IMAGE_PATH"
 }
 
 if [ "${1:-}" = --no-tree ]; then NO_TREE=1; shift; fi

@@ -1,7 +1,9 @@
 #!/bin/bash
-# install-deps.sh : install, from Debian's archive, everything the harness
-# needs: the two kernel source packages (at the versions pinned in
+# install-deps.sh [cross] : install, from Debian's archive, everything the
+# harness needs: the two kernel source packages (at the versions pinned in
 # scripts/bases.conf), the build tools, QEMU and the guest's user space.
+# "cross" adds the cross compilers of make cross (scripts/cross-check.sh),
+# which only that by-hand target needs.
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(
@@ -18,6 +20,11 @@ pkgs=(
 	# the mbox export is checked with b4 am
 	b4
 )
+if [ "${1:-}" = cross ]; then
+	for t in aarch64 i686 riscv64 powerpc; do
+		pkgs+=("gcc-12-$t-linux-gnu" "binutils-$t-linux-gnu")
+	done
+fi
 while read -r name pkg ver _; do
 	pkgs+=("$pkg=$ver")
 done < <(grep -v '^#' "$REPO/scripts/bases.conf")

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Host side of the ivshmem BAR2 checks.
 
-fill FILE:  make FILE a 1 GiB image whose every 4 KiB page i starts with the
-            little-endian u64 0x5646494f00000000 | i; the guest's tests read it
-            through their BAR2 mapping.
+fill FILE [SIZE]:  make FILE a 1 GiB image (SIZE bytes, K/M/G suffix) whose
+            every 4 KiB page i starts with the little-endian u64
+            0x5646494f00000000 | i; the guest's tests read it through their
+            BAR2 mapping. (make bench backs its BARs with RAM, no pattern.)
 check FILE: after the guest ran, print TAP-style result lines: the guest's
             write to the mailbox page arrived, and the pattern outside the
             tests' scratch range is intact.
@@ -28,11 +29,16 @@ CLIENT_VALUE = 0x514D4550434C0000
 CLIENT_SLOTS = ((0, 0), (0, 1), (1, 0))     # mmap run: 2 boots; x-no-mmap: 1
 
 
-def fill(path):
+def size_arg(text):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(text[:-1]) * units[text[-1].upper()] if text[-1:].isalpha() else int(text)
+
+
+def fill(path, size=SIZE):
     with open(path, "wb") as f:
-        f.truncate(SIZE)
-    with open(path, "r+b") as f, mmap.mmap(f.fileno(), SIZE) as m:
-        for i in range(SIZE // PAGE):
+        f.truncate(size)
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), size) as m:
+        for i in range(size // PAGE):
             struct.pack_into("<Q", m, i * PAGE, TAG | i)
 
 
@@ -61,4 +67,7 @@ def check_client(path):
 
 
 if __name__ == "__main__":
-    {"fill": fill, "check": check, "check-client": check_client}[sys.argv[1]](sys.argv[2])
+    if sys.argv[1] == "fill" and len(sys.argv) > 3:
+        fill(sys.argv[2], size_arg(sys.argv[3]))
+    else:
+        {"fill": fill, "check": check, "check-client": check_client}[sys.argv[1]](sys.argv[2])

@@ -101,7 +101,14 @@ series_patches() {
 src_git() { echo "$OUT/src/$1"; }        # pristine base, one commit, branch "base"
 # One worktree per base, with a branch per variant: building every variant
 # from the same path lets ccache reuse the objects the variants share.
-tree_dir() { echo "$OUT/tree/$(variant_field "$1" 2)"; }
+# Variants for another architecture (variant_arch) have a worktree of their
+# own, out/tree/BASE-arch, so that building them never resets the tree the
+# x86-64 variants are being built from.
+tree_dir() {
+	local a
+	a=$(variant_arch "$1")
+	echo "$OUT/tree/$(variant_field "$1" 2)${a:+-arch}"
+}
 build_dir() { echo "$OUT/build/$1"; }    # a variant's O= directory
 
 # base_worktree SRC TREE REV: a detached worktree of SRC at REV in TREE,
@@ -126,6 +133,29 @@ timed() {
 	say "done in $((SECONDS - t0)) s: $*"
 }
 
+# variant_arch VARIANT: the architecture profile of a variant that is not
+# built for x86-64, from its flag "arch-PROFILE" (scripts/arch-tests.sh):
+# i386 (no PAE), arm64 (4 KiB pages) or arm64-64k (64 KiB pages, 42-bit
+# VA); nothing for the x86-64 variants.
+variant_arch() { tr ',' '\n' <<<"$(variant_field "$1" 4)" | sed -n 's/^arch-//p' | head -n 1; }
+
+# use_variant_arch VARIANT: set what kconfig, kmake and build.sh need for the
+# variant's architecture: BUILD_ARCH (make's ARCH), BUILD_CROSS
+# (CROSS_COMPILE), BUILD_IMAGE (the make target) and BUILD_IMAGE_PATH (the
+# kernel file, relative to the build directory). x86-64 when unset.
+use_variant_arch() {
+	case "$(variant_arch "$1")" in
+	"")	BUILD_ARCH=x86_64 BUILD_CROSS='' BUILD_IMAGE=bzImage
+		BUILD_IMAGE_PATH=arch/x86/boot/bzImage ;;
+	i386)	BUILD_ARCH=i386 BUILD_CROSS=i686-linux-gnu- BUILD_IMAGE=bzImage
+		BUILD_IMAGE_PATH=arch/x86/boot/bzImage ;;
+	arm64|arm64-*)
+		BUILD_ARCH=arm64 BUILD_CROSS=aarch64-linux-gnu- BUILD_IMAGE=Image
+		BUILD_IMAGE_PATH=arch/arm64/boot/Image ;;
+	*)	die "variant $1: unknown architecture profile '$(variant_arch "$1")'" ;;
+	esac
+}
+
 # fragments VARIANT: the config fragments a variant is built with: the test
 # config, the series' KUnit suites where the variant has them, the
 # sanitizers for variants with the "kasan" flag, KVM for those with
@@ -134,13 +164,21 @@ timed() {
 # config/VARIANT.config if any, and EXTRA_CONFIG (a file) if set.
 fragments() {
 	echo "$REPO/config/test.config"
-	variant_has "$1" bench || ! series_patches "$1" | grep -q -- '-KUnit-' ||
+	# (grep reads the whole list: "grep -q" could end series_patches
+	# with SIGPIPE first, which pipefail turns into "no KUnit")
+	variant_has "$1" bench || ! series_patches "$1" | grep -- '-KUnit-' >/dev/null ||
 		echo "$REPO/config/kunit.config"
 	! variant_has "$1" bench ||
 		printf '%s\n' "$REPO/config/bench.config" "$REPO/config/bench-$(variant_field "$1" 2).config"
 	! variant_has "$1" kasan || echo "$REPO/config/kasan.config"
 	! variant_has "$1" kvm || echo "$REPO/config/kvm.config"
 	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
+	# another architecture: config/arch-ARCH.config, then
+	# config/arch-PROFILE.config (e.g. arch-arm64 + arch-arm64-64k)
+	local a
+	a=$(variant_arch "$1")
+	[ -z "$a" ] || { echo "$REPO/config/arch-${a%%-*}.config"
+		[ "$a" = "${a%%-*}" ] || echo "$REPO/config/arch-$a.config"; }
 	[ -z "${EXTRA_CONFIG:-}" ] || echo "$EXTRA_CONFIG"
 }
 
@@ -153,9 +191,9 @@ kconfig() {
 	local tree=$1 b=$2 bad=0 opt want got
 	shift 2
 	mkdir -p "$b"
-	make -s -C "$tree" O="$b" ARCH=x86_64 tinyconfig >/dev/null
+	make -s -C "$tree" O="$b" ARCH="${BUILD_ARCH:-x86_64}" tinyconfig >/dev/null
 	(cd "$tree" && ./scripts/kconfig/merge_config.sh -m -O "$b" "$b/.config" "$@" >/dev/null)
-	make -s -C "$tree" O="$b" ARCH=x86_64 olddefconfig >/dev/null
+	make -s -C "$tree" O="$b" ARCH="${BUILD_ARCH:-x86_64}" olddefconfig >/dev/null
 	while IFS='=' read -r opt want; do
 		got=$(grep -E "^$opt=" "$b/.config" | cut -d= -f2- || true)
 		[ "$got" = "$want" ] && continue
@@ -173,8 +211,10 @@ kconfig() {
 }
 
 # kmake TREE BUILD ARGS... : make in an O= build directory with ccache
+# (for BUILD_ARCH with BUILD_CROSS if set: use_variant_arch)
 kmake() {
 	local tree=$1 b=$2
 	shift 2
-	make -s -C "$tree" O="$b" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" "$@"
+	make -s -C "$tree" O="$b" ARCH="${BUILD_ARCH:-x86_64}" -j"$JOBS" \
+		${BUILD_CROSS:+CROSS_COMPILE="$BUILD_CROSS"} CC="ccache ${BUILD_CROSS:-}gcc" "$@"
 }

@@ -1,15 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What a vfio-pci BAR mapping costs, measured from user space in a guest:
- *   touch      first touch of every 4 KiB page of the ivshmem BAR2 mapping
- *   revoke     clear memory enable, set it, touch again, with N forked
- *              processes each holding a mapping of their own, touched
- *              again before every revocation
- *   dma        VFIO_IOMMU_MAP_DMA + UNMAP_DMA of the whole BAR2 mapping
- *   mmap       mmap + munmap of BAR2 without touching it
- *   open       device fd open (VFIO_GROUP_GET_DEVICE_FD) + close
- * Prints one CSV line per measurement: bench,<name>,<param>,<rep>,<ns>.
- * Built against the vfio selftests' helpers (vfio_pci_util.c).
+ * What a vfio-pci BAR mapping costs, measured from user space in a guest,
+ * on the ivshmem BAR2 (whatever its size), for each placement of the
+ * mapping (BENCH_ALIGN, default "aligned,unaligned"):
+ *   aligned    the mapping's address is aligned to the BAR's size, or to
+ *              1 GiB for bigger BARs, as QEMU 9.2 and later map BARs:
+ *              reserve address space, then MAP_FIXED at an aligned address
+ *              in it (so huge PMD/PUD mappings are possible)
+ *   unaligned  wherever mmap() puts it, as DPDK and older QEMU (bookworm's
+ *              7.2) map BARs; the address's alignment is recorded
+ * and for each of them:
+ *   touch      first touch of every 4 KiB page of a mapping of the whole
+ *              BAR (1 thread; 4 threads too with BENCH_EXTRA)
+ *   revoke     clear memory enable while a mapping of the whole BAR and
+ *              those of N forked processes (16 MiB each) are touched;
+ *              refault: set memory enable, touch all of the whole-BAR
+ *              mapping again. N = 1 (and 8, 64 with BENCH_EXTRA)
+ *   dma        VFIO_IOMMU_MAP_DMA + UNMAP_DMA of a mapping of the whole
+ *              BAR, untouched (the map faults it in) or touched first
+ *   mmap       with BENCH_EXTRA: 1000 x mmap + munmap of the whole BAR
+ * and once:
+ *   open       with BENCH_EXTRA: 1000 x device fd open + close
+ * BENCH_EXTRA defaults to 1 for a 1 GiB BAR, 0 otherwise; BENCH_ONLY
+ * (e.g. "touch,dma") runs only those groups (for profiles). Minor faults
+ * (getrusage() ru_minflt, all threads; with 4 threads their stacks'
+ * faults too) around the touches, the refault and the map tell how many
+ * faults mapped the BAR: one per 4 KiB page,
+ * per 2 MiB (PMD) or per 1 GiB (PUD) mapping, or one per vma (6.1, which
+ * maps the whole vma on the first fault).
+ * Prints one CSV line per measurement:
+ *   bench,<measure>,<param>,<align>,<rep>,<value>
+ * value: ns, or a count for *_minflt, or bytes for addr_align (the
+ * largest power of two dividing the mapping's address). BENCH_REPS
+ * repetitions (default 3). Built against the vfio selftests' helpers
+ * (vfio_pci_util.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,17 +47,35 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "vfio_pci_util.h"
 
 #define PAGE		4096UL
+#define GIB		(1UL << 30)
 #define IOVA		(1ULL << 32)
-#define REVOKE_LEN	(16UL << 20)	/* per mapper: 4096 pages */
+#define REVOKE_LEN	(16UL << 20)	/* per forked mapper: 4096 pages */
 
 static struct vfio_pci_dev dev;
 static struct vfio_region_info bar;
-static int reps = 5;
+static int reps = 3;
+static int extra = -1;
+static const char *only;
+
+/* whether group @name runs (BENCH_ONLY unset, or it names @name) */
+static bool run(const char *name)
+{
+	const char *p;
+	size_t n = strlen(name);
+
+	if (!only || !*only)
+		return true;
+	for (p = only; (p = strstr(p, name)); p += n)
+		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
 
 static uint64_t now_ns(void)
 {
@@ -43,22 +85,65 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void report(const char *name, const char *param, int rep, uint64_t ns)
+static long minflt(void)
 {
-	printf("bench,%s,%s,%d,%llu\n", name, param, rep,
-	       (unsigned long long)ns);
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+static void report(const char *name, const char *param, const char *align,
+		   int rep, uint64_t v)
+{
+	printf("bench,%s,%s,%s,%d,%llu\n", name, param, align, rep,
+	       (unsigned long long)v);
 	fflush(stdout);
 }
 
-static void *map_bar(size_t len)
+/*
+ * A mapping of the first @len bytes of BAR2. @aligned: at an address
+ * aligned to @len rounded up to a power of two, at most 1 GiB, as QEMU 9.2
+ * does (vfio_region_mmap(): reserve len + align of address space, map
+ * MAP_FIXED at the aligned address in it, give back the rest).
+ */
+static char *map_bar(size_t len, bool aligned)
 {
-	void *p = vfio_pci_mmap(dev.fd, &bar, 0, len);
+	const int prot = PROT_READ | PROT_WRITE;
+	size_t align = PAGE;
+	char *base, *p;
 
+	if (!aligned) {
+		p = mmap(NULL, len, prot, MAP_SHARED, dev.fd, bar.offset);
+		goto out;
+	}
+	while (align < len && align < GIB)
+		align <<= 1;
+	base = mmap(NULL, len + align, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		perror("mmap reserve");
+		exit(1);
+	}
+	p = (char *)(((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1));
+	if (p != base)
+		munmap(base, p - base);
+	if (base + align != p)
+		munmap(p + len, base + align - p);
+	p = mmap(p, len, prot, MAP_SHARED | MAP_FIXED, dev.fd, bar.offset);
+out:
 	if (p == MAP_FAILED) {
 		perror("mmap BAR2");
 		exit(1);
 	}
 	return p;
+}
+
+static uint64_t addr_align(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return a & -a;
 }
 
 static void touch(volatile char *p, size_t len)
@@ -83,7 +168,7 @@ static void *touch_thread(void *data)
 }
 
 /* 1: first touch of every page, by @threads threads on equal slices */
-static void bench_touch(int threads)
+static void bench_touch(const char *al, int threads)
 {
 	struct touch_arg args[16];
 	pthread_t tid[16];
@@ -92,31 +177,40 @@ static void bench_touch(int threads)
 
 	snprintf(param, sizeof(param), "%dthr", threads);
 	for (rep = 0; rep < reps; rep++) {
-		char *p = map_bar(bar.size);
+		char *p = map_bar(bar.size, al[0] == 'a');
 		size_t slice = bar.size / threads;
-		uint64_t t0 = now_ns();
+		long f0 = minflt();
+		uint64_t t0 = now_ns(), t1;
 
-		for (i = 0; i < threads; i++) {
+		/* one thread: this one (the fault count is then the BAR's) */
+		for (i = 0; threads == 1 && i < 1; i++)
+			touch(p, bar.size);
+		for (i = 0; threads > 1 && i < threads; i++) {
 			args[i].p = p + i * slice;
 			args[i].len = slice;
 			pthread_create(&tid[i], NULL, touch_thread, &args[i]);
 		}
-		for (i = 0; i < threads; i++)
+		for (i = 0; threads > 1 && i < threads; i++)
 			pthread_join(tid[i], NULL);
-		report("touch", param, rep, now_ns() - t0);
+		t1 = now_ns();
+		report("touch", param, al, rep, t1 - t0);
+		report("touch_minflt", param, al, rep, minflt() - f0);
+		if (threads == 1)
+			report("addr_align", param, al, rep, addr_align(p));
 		munmap(p, bar.size);
 	}
 }
 
 /*
- * 2: revoke and restore with @n forked processes each holding a mapping
- * of its own, all touched again before every revocation (a revocation
- * only costs what is mapped). Each mapper takes orders on a pipe of its
- * own: 't' touch, anything else (or EOF) exit.
+ * 2: revoke and refault a mapping of the whole BAR while @n forked
+ * processes each hold a 16 MiB mapping of their own, all touched again
+ * before every revocation (a revocation only costs what is mapped). Each
+ * mapper takes orders on a pipe of its own: 't' touch, anything else (or
+ * EOF) exit.
  */
 static void mapper(int cmd, int ack)
 {
-	char *q = map_bar(REVOKE_LEN);
+	char *q = map_bar(REVOKE_LEN, false);
 	char c;
 
 	while (read(cmd, &c, 1) == 1 && c == 't') {
@@ -127,7 +221,7 @@ static void mapper(int cmd, int ack)
 	_exit(0);
 }
 
-static void bench_revoke(int n)
+static void bench_revoke(const char *al, int n)
 {
 	int ack[2], *cmd, i, rep;
 	char param[16], c;
@@ -154,9 +248,10 @@ static void bench_revoke(int n)
 		close(fds[0]);
 		cmd[i] = fds[1];
 	}
-	p = map_bar(REVOKE_LEN);
+	p = map_bar(bar.size, al[0] == 'a');
 	for (rep = 0; rep < reps; rep++) {
 		uint64_t t0, t1;
+		long f0;
 
 		for (i = 0; i < n; i++)
 			if (write(cmd[i], "t", 1) != 1)
@@ -164,16 +259,18 @@ static void bench_revoke(int n)
 		for (i = 0; i < n; i++)
 			if (read(ack[0], &c, 1) != 1)
 				exit(1);
-		touch(p, REVOKE_LEN);
+		touch(p, bar.size);
 		t0 = now_ns();
 		vfio_pci_set_memory(&dev, false);
 		t1 = now_ns();
+		f0 = minflt();
 		vfio_pci_set_memory(&dev, true);
-		touch(p, REVOKE_LEN);
-		report("revoke", param, rep, t1 - t0);
-		report("restore_touch", param, rep, now_ns() - t1);
+		touch(p, bar.size);
+		report("revoke", param, al, rep, t1 - t0);
+		report("refault", param, al, rep, now_ns() - t1);
+		report("refault_minflt", param, al, rep, minflt() - f0);
 	}
-	munmap(p, REVOKE_LEN);
+	munmap(p, bar.size);
 	/* 'q' rather than EOF: later mappers hold copies of earlier pipes */
 	for (i = 0; i < n; i++) {
 		if (write(cmd[i], "q", 1) != 1)
@@ -189,15 +286,17 @@ static void bench_revoke(int n)
 }
 
 /* 3: DMA-map the whole BAR mapping, untouched or touched */
-static void bench_dma(bool touched)
+static void bench_dma(const char *al, bool touched)
 {
 	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
 	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+	const char *param = touched ? "touched" : "untouched";
 	int rep;
 
 	for (rep = 0; rep < reps; rep++) {
-		char *p = map_bar(bar.size);
-		uint64_t t0, t1;
+		char *p = map_bar(bar.size, al[0] == 'a');
+		uint64_t t0, t1, t2;
+		long f0;
 
 		if (touched)
 			touch(p, bar.size);
@@ -205,27 +304,30 @@ static void bench_dma(bool touched)
 		map.iova = IOVA;
 		map.size = bar.size;
 		map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+		f0 = minflt();
 		t0 = now_ns();
 		if (ioctl(dev.container, VFIO_IOMMU_MAP_DMA, &map)) {
 			perror("VFIO_IOMMU_MAP_DMA");
 			exit(1);
 		}
 		t1 = now_ns();
+		f0 = minflt() - f0;
 		unmap.iova = IOVA;
 		unmap.size = bar.size;
 		if (ioctl(dev.container, VFIO_IOMMU_UNMAP_DMA, &unmap)) {
 			perror("VFIO_IOMMU_UNMAP_DMA");
 			exit(1);
 		}
-		report("dma_map", touched ? "touched" : "untouched", rep, t1 - t0);
-		report("dma_unmap", touched ? "touched" : "untouched", rep,
-		       now_ns() - t1);
+		t2 = now_ns();
+		report("dma_map", param, al, rep, t1 - t0);
+		report("dma_unmap", param, al, rep, t2 - t1);
+		report("dma_map_minflt", param, al, rep, f0);
 		munmap(p, bar.size);
 	}
 }
 
-/* 4: mmap + munmap without touching; device fd open + close */
-static void bench_mmap_open(void)
+/* 4: mmap + munmap of the whole BAR without touching it */
+static void bench_mmap(const char *al)
 {
 	int rep, i;
 
@@ -233,9 +335,19 @@ static void bench_mmap_open(void)
 		uint64_t t0 = now_ns();
 
 		for (i = 0; i < 1000; i++)
-			munmap(map_bar(bar.size), bar.size);
-		report("mmap_munmap", "x1000", rep, now_ns() - t0);
-		t0 = now_ns();
+			munmap(map_bar(bar.size, al[0] == 'a'), bar.size);
+		report("mmap_munmap", "x1000", al, rep, now_ns() - t0);
+	}
+}
+
+/* 5: device fd open + close */
+static void bench_open(void)
+{
+	int rep, i;
+
+	for (rep = 0; rep < reps; rep++) {
+		uint64_t t0 = now_ns();
+
 		for (i = 0; i < 1000; i++) {
 			int fd = vfio_pci_device_fd(&dev);
 
@@ -245,17 +357,41 @@ static void bench_mmap_open(void)
 			}
 			close(fd);
 		}
-		report("open_close", "x1000", rep, now_ns() - t0);
+		report("open_close", "x1000", "-", rep, now_ns() - t0);
 	}
+}
+
+/* The BAR's bus address, from sysfs (for the record: its alignment) */
+static void print_bar_info(const char *bdf)
+{
+	unsigned long long start = 0, end = 0, flags;
+	char path[128];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	for (i = 0; f && i <= 2; i++)
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			break;
+	if (f)
+		fclose(f);
+	printf("bench-info,ivshmem %s BAR2 size 0x%llx at 0x%llx (aligned to 0x%llx), page size %ld\n",
+	       bdf, (unsigned long long)bar.size, start, start & -start,
+	       sysconf(_SC_PAGESIZE));
 }
 
 int main(int argc, char **argv)
 {
-	const char *bdf;
+	const char *bdf, *aligns = getenv("BENCH_ALIGN");
+	char *list, *al, *save;
 	int ret;
 
 	if (getenv("BENCH_REPS"))
 		reps = atoi(getenv("BENCH_REPS"));
+	if (getenv("BENCH_EXTRA"))
+		extra = atoi(getenv("BENCH_EXTRA"));
+	only = getenv("BENCH_ONLY");
 	vfio_pci_init_bdfs(&argc, argv);
 	bdf = vfio_pci_find_bdf(0x1af4, 0x1110);
 	if (!bdf) {
@@ -267,15 +403,36 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot open %s: %s\n", bdf, strerror(-ret));
 		return 1;
 	}
+	if (extra < 0)
+		extra = bar.size == GIB;
+	print_bar_info(bdf);
 	vfio_pci_set_memory(&dev, true);
-	bench_touch(1);
-	bench_touch(4);
-	bench_revoke(1);
-	bench_revoke(8);
-	bench_revoke(64);
-	bench_dma(false);
-	bench_dma(true);
-	bench_mmap_open();
+	list = strdup(aligns && *aligns ? aligns : "aligned,unaligned");
+	for (al = strtok_r(list, ",", &save); al; al = strtok_r(NULL, ",", &save)) {
+		if (strcmp(al, "aligned") && strcmp(al, "unaligned")) {
+			fprintf(stderr, "BENCH_ALIGN: '%s'?\n", al);
+			return 2;
+		}
+		if (run("touch"))
+			bench_touch(al, 1);
+		if (run("touch") && extra)
+			bench_touch(al, 4);
+		if (run("revoke"))
+			bench_revoke(al, 1);
+		if (run("revoke") && extra) {
+			bench_revoke(al, 8);
+			bench_revoke(al, 64);
+		}
+		if (run("dma"))
+			bench_dma(al, false);
+		if (run("dma") || run("dma_touched"))
+			bench_dma(al, true);
+		if (run("mmap") && extra)
+			bench_mmap(al);
+	}
+	if (run("open") && extra)
+		bench_open();
+	free(list);
 	vfio_pci_close(&dev);
 	return 0;
 }

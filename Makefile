@@ -53,7 +53,7 @@ kvm: deps		## by hand: vfio_pci_kvm_test on vanilla and 6.12 with KVM (patched r
 arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, plant-fold-pmd-*
 	scripts/arch-tests.sh $(VARIANTS)
 
-bench: deps		## benchmark vanilla, patched and 6.12 side by side (results/bench/)
+bench: deps		## by hand: vanilla, stable, patched and 6.12 side by side, production and debug configs (results/bench/)
 	scripts/bench.sh
 
 clean:

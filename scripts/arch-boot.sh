@@ -85,7 +85,7 @@ i386)
 	qemu_args=(
 		-M q35 -accel tcg -cpu max,family=15 -smp 2 -m 1G
 		-device intel-iommu,intremap=off,caching-mode=on
-		-append "console=ttyS0 intel_iommu=on no_timer_check vfio_iommu_type1.allow_unsafe_interrupts=1 $append"
+		-append "console=ttyS0 intel_iommu=on no_timer_check vfio_iommu_type1.allow_unsafe_interrupts=1 vmalloc=512M $append"
 	) ;;
 arm64*)
 	qemu=qemu-system-aarch64

@@ -20,20 +20,8 @@ for d in /tmp /run /dev/shm; do mount -t tmpfs tmpfs "$d"; done
 mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 [ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
-# Devices the host attached for the tests (vendor:device), bound to vfio-pci.
-VFIO_IDS="1234:11e8 1af4:1110 1b36:0010 8086:100e"
-bdfs=""
-for dev in /sys/bus/pci/devices/*; do
-	id=$(sed 's/^0x//' "$dev/vendor"):$(sed 's/^0x//' "$dev/device")
-	case " $VFIO_IDS " in *" $id "*) ;; *) continue ;; esac
-	bdf=${dev##*/}
-	[ -e "$dev/driver" ] && echo "$bdf" > "$dev/driver/unbind"
-	echo vfio-pci > "$dev/driver_override"
-	echo "$bdf" > /sys/bus/pci/drivers_probe
-	[ -e "$dev/driver" ] && bdfs="$bdfs $bdf" || echo "harness: could not bind $bdf ($id) to vfio-pci"
-done
-export VFIO_SELFTESTS_BDF=${bdfs# }
-echo "harness: kernel $(uname -r) ($(uname -m)), devices on vfio-pci: $VFIO_SELFTESTS_BDF"
+# The test devices, bound to vfio-pci (VFIO_SELFTESTS_BDF).
+. /guest-bind.sh
 for bdf in $VFIO_SELFTESTS_BDF; do
 	echo "harness: $bdf $(cat /sys/bus/pci/devices/$bdf/vendor):$(cat /sys/bus/pci/devices/$bdf/device)" \
 		"group $(basename "$(readlink /sys/bus/pci/devices/$bdf/iommu_group)")" \

@@ -81,6 +81,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,jobs,tests/vfio}
 cp "$busybox" "$root/bin/busybox"
 cp "$REPO/scripts/arch-init.sh" "$root/init"
+cp "$REPO/scripts/guest-bind.sh" "$root/guest-bind.sh"
 chmod 755 "$root/init"
 for p in "$b"/kselftest/vfio/*; do
 	[ -f "$p" ] || continue

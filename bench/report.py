@@ -335,15 +335,18 @@ def plots(out, data, prod, med):
     prod-1g.png: the production kernels at 1 GiB; vmstart.png."""
     panels = [r for r in SCALED if not r[0].endswith("_minflt")]
     dat = out / "scale.dat"
+    # gnuplot fails on a curve with no point: those are left out
+    has_data = []
     with dat.open("w") as f:
         for m, p, label in panels:
             for a in ALIGNS:
                 for k in prod:
                     f.write(f"# {m} {p} {a} {k}\n")
-                    for i, s in enumerate(SIZES):
-                        v = med("prod", k, s, m, p, a)
+                    vals = [med("prod", k, s, m, p, a) for s in SIZES]
+                    for i, v in enumerate(vals):
                         f.write(f"{256 * 4 ** i} {v if v else 'NaN'}\n")
                     f.write("\n\n")
+                    has_data.append(any(vals))
     cmds = ["set terminal pngcairo size 1800,1200 font ',9' noenhanced", "set xrange [200:20000]",
             f"set output '{out / 'scale.png'}'",
             "set multiplot layout 3,3 title 'vfio-pci BAR mapping cost against BAR size "
@@ -354,14 +357,16 @@ def plots(out, data, prod, med):
     colors = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd"]
     idx = 0
     for m, p, label in panels:
-        cmds.append(f"set title '{label.strip()}'")
         parts = []
         for ai, a in enumerate(ALIGNS):
             for ki, k in enumerate(prod):
-                parts.append(f"'{dat}' index {idx} using 1:2 with linespoints lw 2 dt {1 + ai * 2} "
-                             f"lc rgb '{colors[ki % 4]}' title '{k} {a[0:2]}'")
+                if has_data[idx]:
+                    parts.append(f"'{dat}' index {idx} using 1:2 with linespoints lw 2 "
+                                 f"dt {1 + ai * 2} lc rgb '{colors[ki % 4]}' title '{k} {a[0:2]}'")
                 idx += 1
-        cmds.append("plot " + ", ".join(parts))
+        if parts:
+            cmds.append(f"set title '{label.strip()}'")
+            cmds.append("plot " + ", ".join(parts))
     cmds.append("unset multiplot")
     subprocess.run(["gnuplot"], input="\n".join(cmds), text=True, check=False)
 

@@ -59,7 +59,7 @@ ref_variant() {
 }
 
 # job_for VARIANT main|storm: the guest's job (sourced by arch-init.sh,
-# which defines run_bounded), as scripts/run-tests.sh's job_for.
+# after scripts/guest-job.sh), as scripts/run-tests.sh's job_for.
 job_for() {
 	local v=$1 kind=$2 b t prog name limit ref is
 	b=$(build_dir "$v")

@@ -31,21 +31,8 @@ mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 
 # The test devices, bound to vfio-pci (VFIO_SELFTESTS_BDF).
 . "$(dirname "$0")/guest-bind.sh"
+. "$(dirname "$0")/guest-job.sh"
 
-# Keep kernel messages off the console while tests print TAP; all of dmesg
-# is dumped (and scanned by the host) at the end.
-dmesg -n 1
-echo "### job begin"
-rc=0
-if [ -n "${harness_job:-}" ] && [ -r "$harness_job" ]; then
-	bash "$harness_job" || rc=$?
-else
-	echo "harness: no job given (harness_job=${harness_job:-})"; rc=1
-fi
-echo "### job end rc=$rc"
-echo "### dmesg begin"
-dmesg
-echo "### dmesg end"
-sync
+run_job bash
 # reboot(2); QEMU runs with -no-reboot, so this ends the guest.
 exec busybox reboot -f

@@ -190,10 +190,13 @@ fragments() {
 kconfig() {
 	local tree=$1 b=$2 bad=0 opt want got
 	shift 2
+	# Kconfig tests the compiler (CC_HAS_...): configure with the one
+	# that builds, or the build restarts the configuration with defaults.
+	local cc=(ARCH="${BUILD_ARCH:-x86_64}" ${BUILD_CROSS:+CROSS_COMPILE="$BUILD_CROSS"})
 	mkdir -p "$b"
-	make -s -C "$tree" O="$b" ARCH="${BUILD_ARCH:-x86_64}" tinyconfig >/dev/null
+	make -s -C "$tree" O="$b" "${cc[@]}" tinyconfig >/dev/null
 	(cd "$tree" && ./scripts/kconfig/merge_config.sh -m -O "$b" "$b/.config" "$@" >/dev/null)
-	make -s -C "$tree" O="$b" ARCH="${BUILD_ARCH:-x86_64}" olddefconfig >/dev/null
+	make -s -C "$tree" O="$b" "${cc[@]}" olddefconfig >/dev/null
 	while IFS='=' read -r opt want; do
 		got=$(grep -E "^$opt=" "$b/.config" | cut -d= -f2- || true)
 		[ "$got" = "$want" ] && continue
@@ -217,4 +220,45 @@ kmake() {
 	shift 2
 	make -s -C "$tree" O="$b" ARCH="${BUILD_ARCH:-x86_64}" -j"$JOBS" \
 		${BUILD_CROSS:+CROSS_COMPILE="$BUILD_CROSS"} CC="ccache ${BUILD_CROSS:-}gcc" "$@"
+}
+
+# Debian packages of another architecture, fetched without touching the
+# system: apt runs on a state of its own under DIR (lists and cache;
+# APT::Architectures=ARCH) with the system's sources and keys, so there is
+# no dpkg --add-architecture and no root, and an index of that architecture
+# that fails to download (as bookworm-security's i386 index once did, "File
+# has unexpected size") cannot make the system's apt-get update fail.
+# Packages are unpacked with dpkg-deb -x, never installed.
+#
+# apt_private_update DIR ARCH: set APT_OPT for that state and update its
+# lists (log: DIR/apt.log); fails without apt-get or dpkg-deb.
+apt_private_update() {
+	local dir=$1 arch=$2
+	command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || return 1
+	mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
+	APT_OPT=(-o Dir::State::Lists="$dir/apt/lists" -o Dir::Cache="$dir/apt/cache"
+		-o APT::Architectures="$arch")
+	say "apt: updating a private state in $dir/apt (APT::Architectures=$arch;" \
+		"dpkg's architectures and the system's apt lists unchanged)"
+	apt-get "${APT_OPT[@]}" -q update >"$dir/apt.log" 2>&1 || true
+	grep -E '^(E|W|Err):' "$dir/apt.log" | sed 's/^/    apt: /' >&2 || true
+}
+
+# apt_private_candidate PACKAGE:ARCH: the version apt_private_update's
+# state would install, or nothing
+apt_private_candidate() {
+	apt-cache "${APT_OPT[@]}" policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' |
+		grep -vx '(none)' || true
+}
+
+# apt_private_unpack DIR ARCH PACKAGE VERSION: download PACKAGE:ARCH=VERSION
+# with apt_private_update's state into DIR and unpack it into
+# DIR/VERSION (an epoch's ":" as "%3a")
+apt_private_unpack() {
+	local dir=$1 arch=$2 pkg=$3 ver=$4 dest=$1/${4//:/%3a}
+	rm -rf "$dest" "$dir/${pkg}_"*.deb
+	(cd "$dir" && apt-get "${APT_OPT[@]}" -q download "$pkg:$arch=$ver") >>"$dir/apt.log" 2>&1 ||
+		{ say "apt: apt-get download $pkg:$arch=$ver failed (log: $dir/apt.log)"; return 1; }
+	dpkg-deb -x "$dir/${pkg}_"*"_$arch.deb" "$dest" || { say "apt: dpkg-deb -x failed"; return 1; }
+	say "apt: unpacked $(basename "$dir/${pkg}_"*"_$arch.deb") into $dest (not installed)"
 }

@@ -12,12 +12,10 @@
 #                      command line says harness_job=/jobs/NAME)
 #
 # busybox-static:ARCH is fetched with apt into a state of its own under
-# out/arch/debian/ARCH (APT::Architectures=ARCH, the system's sources and
-# keys; as scripts/prod-check.sh fetches Debian's configs): dpkg's
-# architectures and the system's apt lists are not changed, nothing is
-# installed, and the package is unpacked with dpkg-deb -x into
-# out/arch/debian/ARCH/VERSION. Done once; later runs reuse it (it says
-# which). BUSYBOX=/path/to/busybox uses another static busybox.
+# out/arch/debian/ARCH (scripts/lib.sh: apt_private_update) and unpacked
+# into out/arch/debian/ARCH/VERSION, never installed. Done once; later runs
+# reuse it (it says which). BUSYBOX=/path/to/busybox uses another static
+# busybox.
 . "$(dirname "$0")/lib.sh"
 
 [ $# -ge 1 ] || die "usage: mk-initramfs.sh VARIANT [NAME=JOBFILE...]"
@@ -35,7 +33,7 @@ b=$(build_dir "$variant")
 # fetch_busybox DEB_ARCH: print the path of busybox from busybox-static for
 # DEB_ARCH, fetching and unpacking it first if it is not here yet.
 fetch_busybox() {
-	local a=$1 dir=$OUT/arch/debian/$1 ver have aptopt log bin
+	local a=$1 dir=$OUT/arch/debian/$1 ver have bin
 	# the newest one unpacked before, if any
 	have=$(ls -d "$dir"/*/bin/busybox 2>/dev/null | sort -V | tail -n 1 || true)
 	if [ -n "$have" ]; then
@@ -44,30 +42,14 @@ fetch_busybox() {
 		echo "$have"
 		return 0
 	fi
-	command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
+	say "initramfs: fetching busybox-static:$a"
+	apt_private_update "$dir" "$a" ||
 		die "initramfs: no apt-get or dpkg-deb here; set BUSYBOX=/path/to/a/static/busybox for $a"
-	mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
-	aptopt=(-o Dir::State::Lists="$dir/apt/lists" -o Dir::Cache="$dir/apt/cache"
-		-o APT::Architectures="$a")
-	log=$dir/apt.log
-	say "initramfs: fetching busybox-static:$a: apt-get update with a private state in $dir/apt" \
-		"(APT::Architectures=$a; dpkg's architectures and the system's apt lists unchanged)"
-	apt-get "${aptopt[@]}" -q update >"$log" 2>&1 || true
-	grep -E '^(E|W|Err):' "$log" | sed 's/^/    apt: /' >&2 || true
-	ver=$(apt-cache "${aptopt[@]}" policy "busybox-static:$a" 2>/dev/null |
-		sed -n 's/^ *Candidate: //p' || true)
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
-		die "initramfs: apt knows no busybox-static:$a (log: $log)"
-	say "initramfs: apt-get download busybox-static:$a=$ver into $dir"
-	rm -f "$dir"/busybox-static_*.deb
-	(cd "$dir" && apt-get "${aptopt[@]}" -q download "busybox-static:$a=$ver") >>"$log" 2>&1 ||
-		die "initramfs: apt-get download busybox-static:$a=$ver failed (log: $log)"
-	rm -rf "${dir:?}/${ver//:/%3a}"
-	dpkg-deb -x "$dir"/busybox-static_*_"$a".deb "$dir/${ver//:/%3a}" ||
-		die "initramfs: dpkg-deb -x failed"
+	ver=$(apt_private_candidate "busybox-static:$a")
+	[ -n "$ver" ] || die "initramfs: apt knows no busybox-static:$a (log: $dir/apt.log)"
+	apt_private_unpack "$dir" "$a" busybox-static "$ver" || die "initramfs: busybox-static:$a=$ver not unpacked"
 	bin=$dir/${ver//:/%3a}/bin/busybox
 	[ -x "$bin" ] || die "initramfs: busybox-static:$a $ver has no bin/busybox"
-	say "initramfs: unpacked $(basename "$dir"/busybox-static_*_"$a".deb) into $dir/${ver//:/%3a} (not installed)"
 	echo "$bin"
 }
 
@@ -82,6 +64,7 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,jobs,tests/vfio
 cp "$busybox" "$root/bin/busybox"
 cp "$REPO/scripts/arch-init.sh" "$root/init"
 cp "$REPO/scripts/guest-bind.sh" "$root/guest-bind.sh"
+cp "$REPO/scripts/guest-job.sh" "$root/guest-job.sh"
 chmod 755 "$root/init"
 for p in "$b"/kselftest/vfio/*; do
 	[ -f "$p" ] || continue

@@ -161,43 +161,30 @@ logged() {
 # fetch_debian_config ARCH FILE: print the path of Debian's FILE (e.g.
 # config.arm64_none_arm64.xz) from linux-config-6.1 for ARCH, downloading
 # the package if it is not here yet; fail, saying why, if it cannot be had.
-# apt runs on a state of its own under out/debian-config/ARCH (lists and
-# cache; APT::Architectures=ARCH), with the system's sources and keys: no
-# dpkg --add-architecture, the system's apt lists are not touched, no root
-# needed, and an index of one architecture that fails to download (as
-# bookworm-security's i386 index did here, "File has unexpected size") does
-# not make the system's apt-get update fail. The package is unpacked with
-# dpkg-deb -x, never installed. The version is the one of the installed
-# amd64 linux-config-6.1 (the same Debian kernel as make prodcheck's) when
-# the archive has it for ARCH, else the newest it has.
+# apt runs on a state of its own under out/debian-config/ARCH
+# (scripts/lib.sh: apt_private_update); the package is unpacked, never
+# installed. The version is the one of the installed amd64
+# linux-config-6.1 (the same Debian kernel as make prodcheck's) when the
+# archive has it for ARCH, else the newest it has.
 fetch_debian_config() {
-	local arch=$1 file=$2 dir=$OUT/debian-config/$1 want ver have aptopt log
+	local arch=$1 file=$2 dir=$OUT/debian-config/$1 want ver have
 	want=$(dpkg-query -W -f '${Version}' linux-config-6.1 2>/dev/null || true)
 	if [ -n "$want" ] && [ -f "$dir/$want/usr/src/linux-config-6.1/$file" ]; then
 		echo "$dir/$want/usr/src/linux-config-6.1/$file"
 		return 0
 	fi
-	command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
-		{ say "prod: no apt-get or dpkg-deb here"; return 1; }
-	mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
-	aptopt=(-o Dir::State::Lists="$dir/apt/lists" -o Dir::Cache="$dir/apt/cache"
-		-o APT::Architectures="$arch")
-	log=$dir/apt.log
-	say "prod: fetching linux-config-6.1:$arch${want:+ (want $want)}: apt-get update with a private state" \
-		"in $dir/apt (APT::Architectures=$arch; dpkg's architectures and the system's lists unchanged)"
-	apt-get "${aptopt[@]}" -q update >"$log" 2>&1 || true
-	grep -E '^(E|W|Err):' "$log" | sed 's/^/    apt: /' >&2 || true
-	have=$(apt-cache "${aptopt[@]}" show "linux-config-6.1:$arch" 2>/dev/null |
+	say "prod: fetching linux-config-6.1:$arch${want:+ (want $want)}"
+	apt_private_update "$dir" "$arch" || { say "prod: no apt-get or dpkg-deb here"; return 1; }
+	have=$(apt-cache "${APT_OPT[@]}" show "linux-config-6.1:$arch" 2>/dev/null |
 		sed -n 's/^Version: //p' || true)
 	if [ -n "$want" ] && grep -qxF "$want" <<<"$have"; then
 		ver=$want
 	else
-		ver=$(apt-cache "${aptopt[@]}" policy "linux-config-6.1:$arch" 2>/dev/null |
-			sed -n 's/^ *Candidate: //p' || true)
-		[ -n "$ver" ] && [ "$ver" != "(none)" ] || {
+		ver=$(apt_private_candidate "linux-config-6.1:$arch")
+		[ -n "$ver" ] || {
 			# An older download, if there is one, is better than none.
 			have=$(ls -d "$dir"/*/usr/src/linux-config-6.1/"$file" 2>/dev/null | sort -V | tail -n 1 || true)
-			[ -n "$have" ] || { say "prod: the archive has no linux-config-6.1 for $arch (log: $log)"; return 1; }
+			[ -n "$have" ] || { say "prod: the archive has no linux-config-6.1 for $arch (log: $dir/apt.log)"; return 1; }
 			say "prod: apt found no linux-config-6.1:$arch now; using the one fetched before"
 			echo "$have"
 			return 0
@@ -205,14 +192,8 @@ fetch_debian_config() {
 		say "prod: $want is not in the $arch index apt has (see any failed index above);" \
 			"taking $ver, the newest it has"
 	fi
-	if [ ! -f "$dir/$ver/usr/src/linux-config-6.1/$file" ]; then
-		rm -rf "${dir:?}/$ver" "$dir"/linux-config-6.1_*.deb
-		(cd "$dir" && apt-get "${aptopt[@]}" -q download "linux-config-6.1:$arch=$ver") >>"$log" 2>&1 ||
-			{ say "prod: apt-get download linux-config-6.1:$arch=$ver failed (log: $log)"; return 1; }
-		dpkg-deb -x "$dir"/linux-config-6.1_*_"$arch".deb "$dir/$ver" ||
-			{ say "prod: dpkg-deb -x failed"; return 1; }
-		say "prod: unpacked $(basename "$dir"/linux-config-6.1_*_"$arch".deb) into $dir/$ver"
-	fi
+	[ -f "$dir/$ver/usr/src/linux-config-6.1/$file" ] ||
+		apt_private_unpack "$dir" "$arch" linux-config-6.1 "$ver" || return 1
 	[ -f "$dir/$ver/usr/src/linux-config-6.1/$file" ] ||
 		{ say "prod: linux-config-6.1:$arch $ver has no $file: $(ls "$dir/$ver/usr/src/linux-config-6.1")"; return 1; }
 	echo "$dir/$ver/usr/src/linux-config-6.1/$file"

@@ -13,9 +13,8 @@ build=1
 if [ "${1:-}" = --no-build ]; then build=0; shift; fi
 [ $# -gt 0 ] || set -- $(all_variants)
 
-# The guest job: every test program of the build, each bounded in time. A
-# program stuck in the kernel cannot be killed; the job then reports it as
-# hung and goes on, so the dmesg dump and the other results still arrive.
+# The guest job: every test program of the build, each bounded in time
+# (scripts/guest-job.sh).
 job_for() {
 	local b=$1 t prog limit
 	t=$(sed -n "s/^timeout=//p" "$b/kselftest/vfio/settings" 2>/dev/null || true)
@@ -23,26 +22,8 @@ job_for() {
 	# run of a kernel that has it (it failed in 9-32% of cycles on vanilla
 	# under TCG with two vCPUs), where its default is 20 s.
 	echo "export VFIO_SELFTESTS_RACE_SECONDS=${RACE_SECONDS:-10}"
-	cat <<'JOB'
-cd /tmp
-run_bounded() {
-	local name=$1 limit=$2 pid n=0
-	shift 2
-	echo "### test $name"
-	timeout -k 5 "$limit" "$@" &
-	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 1
-		n=$((n + 1))
-		if [ "$n" -gt $((limit + 30)) ]; then
-			echo "### test-end $name rc=hung"
-			return
-		fi
-	done
-	wait "$pid"
-	echo "### test-end $name rc=$?"
-}
-JOB
+	echo "cd /tmp"
+	echo ". $REPO/scripts/guest-job.sh"
 	# A sanitizer kernel counts only what leaks from here on.
 	! variant_has "$v" kasan || echo "$REPO/scripts/guest-kmemleak.sh clear"
 	# The behaviour suite first, the storm (which a broken kernel may
@@ -91,7 +72,9 @@ for v in "$@"; do
 	log=$OUT/logs/$v.log
 	say "$v: filling the 1 GiB ivshmem image"
 	"$REPO/scripts/ivshmem.py" fill "$OUT/ivshmem.img"
+	t0=$SECONDS
 	"$REPO/scripts/boot.sh" --log "$log" "$v" "$(SKIP=_storm job_for "$b")" >/dev/null || true
+	say "$v: test boot done in $((SECONDS - t0)) s"
 	{
 		echo "### host begin"
 		"$REPO/scripts/ivshmem.py" check "$OUT/ivshmem.img"
@@ -105,8 +88,10 @@ for v in "$@"; do
 	# stalled in it (a vCPU that stops taking timer interrupts).
 	if [ "${STORM:-1}" = 1 ] && ls "$b"/kselftest/vfio/*_storm >/dev/null 2>&1 &&
 	   ! grep -q "_storm NOTRUN" "$REPO/expected/$v.txt" 2>/dev/null; then
+		t0=$SECONDS
 		"$REPO/scripts/boot.sh" --icount --log "$log.storm" "$v" \
 			"$(ONLY=_storm job_for "$b")" >/dev/null || true
+		say "$v: storm boot done in $((SECONDS - t0)) s"
 		cat "$log.storm" >> "$log"
 	fi
 	say "$v: results (log: $log)"

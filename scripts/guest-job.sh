@@ -1,0 +1,54 @@
+# shellcheck shell=sh
+# guest-job.sh : sourced by the guests' PID 1 (scripts/guest-init.sh on
+# x86-64, scripts/arch-init.sh, copied into the initramfs, elsewhere), and
+# by the x86-64 test jobs (scripts/run-tests.sh), which run in a shell of
+# their own. Plain sh: busybox runs it too.
+#
+# run_bounded NAME LIMIT PROGRAM...: run a test program with markers
+# around its output that scripts/report.py reads. It is killed after LIMIT
+# seconds; a program stuck in the kernel cannot be killed, so after 30 s
+# more it is reported as hung and the job goes on, and the dmesg dump and
+# the other results still arrive. A probe kernel's counter
+# (plants/count-pte-tables.patch) is printed after each program.
+run_bounded() {
+	local name=$1 limit=$2 pid rc n=0 probe=/sys/kernel/debug/vmf_insert_pfns_tables
+	shift 2
+	echo "### test $name"
+	timeout -k 5 "$limit" "$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		if [ "$n" -gt $((limit + 30)) ]; then
+			echo "### test-end $name rc=hung"
+			return
+		fi
+	done
+	wait "$pid"
+	rc=$?
+	# for the harness's time budget (scripts/report.py reads no time)
+	echo "### test-time $name ${n}s"
+	echo "### test-end $name rc=$rc"
+	[ ! -r $probe ] || echo "probe: after $name: $(cat $probe)"
+}
+
+# run_job HOW: run the job named by harness_job on the kernel command line
+# ("bash" runs it in a shell of its own, "." sources it), between the
+# markers scripts/report.py reads, then dump dmesg for the host to judge.
+run_job() {
+	local rc=0
+	# Keep kernel messages off the console while tests print TAP; all of
+	# dmesg is dumped (and scanned by the host) at the end.
+	dmesg -n 1
+	echo "### job begin"
+	if [ -n "${harness_job:-}" ] && [ -r "$harness_job" ]; then
+		$1 "$harness_job" || rc=$?
+	else
+		echo "harness: no job given (harness_job=${harness_job:-})"; rc=1
+	fi
+	echo "### job end rc=$rc"
+	echo "### dmesg begin"
+	dmesg
+	echo "### dmesg end"
+	sync
+}

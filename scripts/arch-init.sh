@@ -11,18 +11,14 @@
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 export HOME=/tmp TERM=dumb
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /dev/shm /dev/hugepages
-mount -t devpts devpts /dev/pts
+. /guest-job.sh
+mount_kernel_fs
 for d in /tmp /run /dev/shm; do mount -t tmpfs tmpfs "$d"; done
 mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 [ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 # The test devices, bound to vfio-pci (VFIO_SELFTESTS_BDF).
 . /guest-bind.sh
-. /guest-job.sh
 for bdf in $VFIO_SELFTESTS_BDF; do
 	echo "harness: $bdf $(cat /sys/bus/pci/devices/$bdf/vendor):$(cat /sys/bus/pci/devices/$bdf/device)" \
 		"group $(basename "$(readlink /sys/bus/pci/devices/$bdf/iommu_group)")" \

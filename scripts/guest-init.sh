@@ -6,11 +6,9 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp TERM=dumb
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /dev/shm /dev/hugepages
-mount -t devpts devpts /dev/pts
+. "$(dirname "$0")/guest-job.sh"
+mount_kernel_fs
+
 # The guest writes only to tmpfs. If the harness itself, or its output
 # directory (OUT, where the job, the kernels and the test programs are:
 # the job is OUT/run/job.*), lives under one of those directories (a clone
@@ -31,7 +29,6 @@ mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 
 # The test devices, bound to vfio-pci (VFIO_SELFTESTS_BDF).
 . "$(dirname "$0")/guest-bind.sh"
-. "$(dirname "$0")/guest-job.sh"
 
 run_job bash
 # reboot(2); QEMU runs with -no-reboot, so this ends the guest.

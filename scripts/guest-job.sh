@@ -4,6 +4,15 @@
 # by the x86-64 test jobs (scripts/run-tests.sh), which run in a shell of
 # their own. Plain sh: busybox runs it too.
 #
+# mount_kernel_fs: proc, sysfs, devtmpfs and devpts, first thing in PID 1
+mount_kernel_fs() {
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+	mkdir -p /dev/pts /dev/shm /dev/hugepages
+	mount -t devpts devpts /dev/pts
+}
+
 # run_bounded NAME LIMIT PROGRAM...: run a test program with markers
 # around its output that scripts/report.py reads. It is killed after LIMIT
 # seconds; a program stuck in the kernel cannot be killed, so after 30 s

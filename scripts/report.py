@@ -208,6 +208,11 @@ def main():
             if prog not in ran:
                 exp.pop(name, None)
                 results.pop(name, None)
+        # An expected kernel report (vanilla's) comes from a program that
+        # may not have run: a clean dmesg then judges nothing.
+        if exp.get("dmesg", ("",))[0] == "FAIL" and results.get("dmesg", ("",))[0] == "PASS":
+            exp.pop("dmesg")
+            results.pop("dmesg")
     for name, (v, reason) in sorted(exp.items()):
         if v != "NOTRUN":
             continue

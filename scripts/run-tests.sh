@@ -19,8 +19,9 @@ job_for() {
 	local b=$1 t prog limit
 	t=$(sed -n "s/^timeout=//p" "$b/kselftest/vfio/settings" 2>/dev/null || true)
 	# The barmap race test: 10 s per case fires the race in nearly every
-	# run of a kernel that has it (it failed in 9-32% of cycles on vanilla
-	# under TCG with two vCPUs), where its default is 20 s.
+	# run of a kernel that has it (at 20 s per case it failed in 10-25% of
+	# cycles on vanilla 6.1 and 9-32% on 6.12 under TCG with two vCPUs),
+	# where its default is 20 s.
 	echo "export VFIO_SELFTESTS_RACE_SECONDS=${RACE_SECONDS:-10}"
 	echo "cd /tmp"
 	echo ". $REPO/scripts/guest-job.sh"

@@ -4,7 +4,7 @@
 # (patched, stable, vanilla, v6.12); e.g. VARIANTS=bugfix for another.
 VARIANTS ?=
 
-.PHONY: deps tree build boot test clients check refresh bench clean prodcheck cross mbox debian sanitize kvm arch
+.PHONY: deps tree build boot test clients check newest refresh bench clean prodcheck cross mbox debian sanitize kvm arch
 
 deps:			## install Debian packages the harness needs
 	scripts/install-deps.sh
@@ -30,6 +30,9 @@ clients: deps		## only the real clients (QEMU assignment, DPDK) on the built ker
 
 check: deps		## series hygiene: git am, checkpatch --strict, per-patch build, sparse
 	scripts/check.sh
+
+newest: deps		## by hand: a report: does the series apply to, and compile on, the newest linux-source-6.1 in Debian's archive?
+	scripts/check-newest.sh
 
 prodcheck: deps		## compile what the series touches under Debian's amd64 config, W=1: the fix and the series add no warning
 	scripts/prod-check.sh amd64

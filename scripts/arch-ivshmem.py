@@ -9,7 +9,7 @@ that takes a size still leaves check at 1 GiB), so this runs its own
 functions with those values set for SIZE: every 4 KiB page i
 starts with 0x5646494f00000000 | i, the scratch range is the last MiB but
 the mailbox page, which is the last page, as the tests
-(fixups/tests-bar-size.patch) take them from the BAR size.
+take them from the BAR size.
 """
 import importlib.util
 import inspect

@@ -110,12 +110,12 @@ for v in "$@"; do
 			"$REPO/scripts/ivshmem.py" check-client "$OUT/ivshmem.img"
 		echo "### host end"
 	} >> "$log"
-	# The storm gets a boot of its own, on one vCPU with the instruction
-	# clock: with two TCG vCPUs on a loaded two-core host, guests have
-	# stalled in it (a vCPU that stops taking timer interrupts).
 	# A run of chosen programs (ONLY=, SKIP=) is judged on what ran.
 	partial=()
 	[ -z "${ONLY:-}${SKIP:-}" ] || partial=(--partial)
+	# The storm gets a boot of its own, on one vCPU with the instruction
+	# clock: with two TCG vCPUs on a loaded two-core host, guests have
+	# stalled in it (a vCPU that stops taking timer interrupts).
 	storm=$(ls "$b"/kselftest/vfio/*_storm 2>/dev/null | head -n 1 || true)
 	if [ -z "$storm" ] || grep -q "_storm NOTRUN" "$REPO/expected/$v.txt" 2>/dev/null; then
 		:

@@ -49,6 +49,10 @@ fi
 # the unpacked one, so a second run starts clean.
 work=$dir/work
 rm -rf "$work" && cp -a "$tree" "$work"
+# A repository of its own: out/ lies inside the harness's repository, and
+# git apply run there would patch paths relative to that one's root and
+# silently skip everything outside $work.
+git -C "$work" init -q
 
 mapfile -t patches < <(series_patches patched)
 mapfile -t touched < <(sed -n 's#^diff --git a/\([^ ]*\) b/.*#\1#p' "${patches[@]}" | sort -u)

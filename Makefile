@@ -53,7 +53,7 @@ sanitize: deps		## by hand: patched and stable under KASAN + kmemleak, and their
 kvm: deps		## by hand: vfio_pci_kvm_test on vanilla and 6.12 with KVM (patched runs it in make sanitize)
 	ONLY=vfio_pci_kvm_test STORM=0 scripts/run-tests.sh vanilla-kvm v6.12-kvm
 
-arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, plant-fold-pmd-*
+arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, *-kasan, plant-fold-pmd-*
 	scripts/arch-tests.sh $(VARIANTS)
 
 bench: deps		## by hand: vanilla, stable, patched and 6.12 side by side, production and debug configs (results/bench/)

@@ -15,8 +15,10 @@
 #   The probe variants (*-probe, plants/count-pte-tables.patch) are judged
 #   against the expected file of the variant they probe (patched-ARCH) and
 #   print the PTE-table counts the probe saw. The planted faults
-#   (plant-*-ARCH) must be caught: their run is judged against
-#   expected/patched-ARCH.txt and must fail; the line says how.
+#   (plant-*-ARCH[-kasan]) must be caught: their run is judged against
+#   expected/patched-ARCH[-kasan].txt and must fail; the line says how.
+#   The -kasan variants (config/kasan.config) end each boot with a
+#   kmemleak scan (scripts/guest-kmemleak.sh), as make sanitize does.
 #
 #   One build or guest at a time, each under nice -n 19. The last line is
 #   "N passed, N failed, N skipped" (a planted fault caught counts as one
@@ -53,7 +55,7 @@ arch_deps() {
 ref_variant() {
 	case "$1" in
 	*-probe) echo "${1%-probe}" ;;
-	plant-*) echo "patched-$(variant_arch "$1")" ;;
+	plant-*) echo "patched-$(variant_arch "$1")$(variant_has "$1" kasan && echo -kasan)" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -66,6 +68,9 @@ job_for() {
 	ref=$REPO/expected/$(ref_variant "$v").txt
 	t=$(sed -n "s/^timeout=//p" "$b/kselftest/vfio/settings" 2>/dev/null || true)
 	echo "export VFIO_SELFTESTS_RACE_SECONDS=${RACE_SECONDS:-10}"
+	# A sanitizer kernel counts only what leaks from here on (as
+	# scripts/run-tests.sh; busybox's sh runs the script).
+	! variant_has "$v" kasan || echo "sh /guest-kmemleak.sh clear"
 	for prog in $(ls "$b"/kselftest/vfio/* | grep -v '_storm$') \
 		    $(ls "$b"/kselftest/vfio/* | grep '_storm$'); do
 		[ -x "$prog" ] && [ -f "$prog" ] || continue
@@ -84,6 +89,12 @@ job_for() {
 		esac
 		echo "run_bounded $name $limit /tests/vfio/$name"
 	done
+	# Last, as it releases the devices: a sanitizer kernel's kmemleak scan.
+	if variant_has "$v" kasan && [ -z "${ONLY:-}" ]; then
+		name=kmemleak
+		[ "$kind" = main ] || name=kmemleak_after_storm
+		echo "run_bounded $name 300 sh /guest-kmemleak.sh"
+	fi
 }
 
 fmt_t() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }

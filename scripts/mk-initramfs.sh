@@ -10,6 +10,8 @@
 #                      scripts/build.sh, and their settings file
 #     /jobs/NAME       each JOBFILE given (run by /init when the kernel
 #                      command line says harness_job=/jobs/NAME)
+#     /guest-*.sh      the guest scripts the jobs use (binding, markers,
+#                      the kmemleak scan of sanitizer kernels)
 #
 # busybox-static:ARCH is fetched with apt into a state of its own under
 # out/arch/debian/ARCH (scripts/lib.sh: apt_private_update) and unpacked
@@ -65,6 +67,7 @@ cp "$busybox" "$root/bin/busybox"
 cp "$REPO/scripts/arch-init.sh" "$root/init"
 cp "$REPO/scripts/guest-bind.sh" "$root/guest-bind.sh"
 cp "$REPO/scripts/guest-job.sh" "$root/guest-job.sh"
+cp "$REPO/scripts/guest-kmemleak.sh" "$root/guest-kmemleak.sh"
 chmod 755 "$root/init"
 for p in "$b"/kselftest/vfio/*; do
 	[ -f "$p" ] || continue

@@ -17,7 +17,7 @@ from pathlib import Path
 
 BASES = ["vanilla", "stable", "patched", "v6.12"]
 SIZES = ["256M", "1G", "4G", "16G"]
-ALIGNS = ["unaligned", "aligned"]
+ALIGNS = ["unaligned", "aligned", "misaligned"]
 RATIOS = [("patched", "vanilla"), ("stable", "vanilla"), ("patched", "v6.12")]
 # (measure, param, label); "cycle" is dma_map + dma_unmap of one repetition
 ROWS = [
@@ -105,7 +105,9 @@ def main():
          "figures are instruction counts, independent of the host's load. Milliseconds,",
          "median of the repetitions of one boot; `*_minflt` rows are minor fault counts",
          "(getrusage), not times. `aligned`: the mapping's address aligned to the BAR's",
-         "size or 1 GiB (QEMU 9.2+); `unaligned`: where mmap() put it (DPDK, QEMU 7.2).", ""]
+         "size or 1 GiB (QEMU 9.2+); `unaligned`: where mmap() put it (DPDK, QEMU 7.2);",
+         "`misaligned`: 4 KiB past a 2 MiB boundary, where no PMD or PUD mapping fits",
+         "(the worst case, e.g. an application's own hint address).", ""]
 
     # -- production table ------------------------------------------------
     L += ["## Production kernels (config/bench*.config)", ""]
@@ -350,7 +352,7 @@ def plots(out, data, prod, med):
     cmds = ["set terminal pngcairo size 1800,1200 font ',9' noenhanced", "set xrange [200:20000]",
             f"set output '{out / 'scale.png'}'",
             "set multiplot layout 3,3 title 'vfio-pci BAR mapping cost against BAR size "
-            "(production kernels, guest instruction clock; solid: unaligned, dashed: aligned)'",
+            "(production kernels, guest instruction clock; solid: unaligned, dashed: aligned, dotted: misaligned)'",
             "set logscale xy", "set xlabel 'BAR MiB'", "set ylabel 'ms'",
             "set key top left font ',8'", "set grid",
             "set xtics ('256M' 256, '1G' 1024, '4G' 4096, '16G' 16384)"]
@@ -362,7 +364,7 @@ def plots(out, data, prod, med):
             for ki, k in enumerate(prod):
                 if has_data[idx]:
                     parts.append(f"'{dat}' index {idx} using 1:2 with linespoints lw 2 "
-                                 f"dt {1 + ai * 2} lc rgb '{colors[ki % 4]}' title '{k} {a[0:2]}'")
+                                 f"dt {1 + ai} lc rgb '{colors[ki % 4]}' title '{k} {a[0:2]}'")
                 idx += 1
         if parts:
             cmds.append(f"set title '{label.strip()}'")

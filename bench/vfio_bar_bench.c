@@ -2,13 +2,18 @@
 /*
  * What a vfio-pci BAR mapping costs, measured from user space in a guest,
  * on the ivshmem BAR2 (whatever its size), for each placement of the
- * mapping (BENCH_ALIGN, default "aligned,unaligned"):
+ * mapping (BENCH_ALIGN, default "aligned,unaligned,misaligned"):
  *   aligned    the mapping's address is aligned to the BAR's size, or to
  *              1 GiB for bigger BARs, as QEMU 9.2 and later map BARs:
  *              reserve address space, then MAP_FIXED at an aligned address
  *              in it (so huge PMD/PUD mappings are possible)
  *   unaligned  wherever mmap() puts it, as DPDK and older QEMU (bookworm's
- *              7.2) map BARs; the address's alignment is recorded
+ *              7.2) map BARs; the address's alignment is recorded (since
+ *              6.7 anonymous mappings are put on 2 MiB boundaries, so the
+ *              next mapping below them often lands on one too)
+ *   misaligned 4 KiB past a 2 MiB boundary, where no PMD or PUD mapping
+ *              can ever cover the BAR: the worst case, e.g. a mapping at
+ *              a hint address of the application's choosing
  * and for each of them:
  *   touch      first touch of every 4 KiB page of a mapping of the whole
  *              BAR (1 thread; 4 threads too with BENCH_EXTRA)
@@ -101,35 +106,51 @@ static void report(const char *name, const char *param, const char *align,
 	fflush(stdout);
 }
 
+enum placement { ALIGNED, UNALIGNED, MISALIGNED };
+
+static enum placement placement(const char *al)
+{
+	if (!strcmp(al, "aligned"))
+		return ALIGNED;
+	return strcmp(al, "misaligned") ? UNALIGNED : MISALIGNED;
+}
+
 /*
- * A mapping of the first @len bytes of BAR2. @aligned: at an address
- * aligned to @len rounded up to a power of two, at most 1 GiB, as QEMU 9.2
- * does (vfio_region_mmap(): reserve len + align of address space, map
- * MAP_FIXED at the aligned address in it, give back the rest).
+ * A mapping of the first @len bytes of BAR2, placed as @where says.
+ * ALIGNED: at an address aligned to @len rounded up to a power of two, at
+ * most 1 GiB, as QEMU 9.2 does (vfio_region_mmap(): reserve len + align of
+ * address space, map MAP_FIXED at the aligned address in it, give back the
+ * rest). MISALIGNED: the same reservation, one page past a 2 MiB boundary.
  */
-static char *map_bar(size_t len, bool aligned)
+static char *map_bar(size_t len, enum placement where)
 {
 	const int prot = PROT_READ | PROT_WRITE;
-	size_t align = PAGE;
+	size_t align = PAGE, skip = 0, span;
 	char *base, *p;
 
-	if (!aligned) {
+	if (where == UNALIGNED) {
 		p = mmap(NULL, len, prot, MAP_SHARED, dev.fd, bar.offset);
 		goto out;
 	}
-	while (align < len && align < GIB)
+	while (where == ALIGNED && align < len && align < GIB)
 		align <<= 1;
-	base = mmap(NULL, len + align, PROT_NONE,
+	if (where == MISALIGNED) {
+		align = 2UL << 20;
+		skip = PAGE;
+	}
+	span = len + align + skip;
+	base = mmap(NULL, span, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED) {
 		perror("mmap reserve");
 		exit(1);
 	}
 	p = (char *)(((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1));
+	p += skip;
 	if (p != base)
 		munmap(base, p - base);
-	if (base + align != p)
-		munmap(p + len, base + align - p);
+	if (base + span != p + len)
+		munmap(p + len, base + span - (p + len));
 	p = mmap(p, len, prot, MAP_SHARED | MAP_FIXED, dev.fd, bar.offset);
 out:
 	if (p == MAP_FAILED) {
@@ -177,7 +198,7 @@ static void bench_touch(const char *al, int threads)
 
 	snprintf(param, sizeof(param), "%dthr", threads);
 	for (rep = 0; rep < reps; rep++) {
-		char *p = map_bar(bar.size, al[0] == 'a');
+		char *p = map_bar(bar.size, placement(al));
 		size_t slice = bar.size / threads;
 		long f0 = minflt();
 		uint64_t t0 = now_ns(), t1;
@@ -210,7 +231,7 @@ static void bench_touch(const char *al, int threads)
  */
 static void mapper(int cmd, int ack)
 {
-	char *q = map_bar(REVOKE_LEN, false);
+	char *q = map_bar(REVOKE_LEN, UNALIGNED);
 	char c;
 
 	while (read(cmd, &c, 1) == 1 && c == 't') {
@@ -248,7 +269,7 @@ static void bench_revoke(const char *al, int n)
 		close(fds[0]);
 		cmd[i] = fds[1];
 	}
-	p = map_bar(bar.size, al[0] == 'a');
+	p = map_bar(bar.size, placement(al));
 	for (rep = 0; rep < reps; rep++) {
 		uint64_t t0, t1;
 		long f0;
@@ -294,7 +315,7 @@ static void bench_dma(const char *al, bool touched)
 	int rep;
 
 	for (rep = 0; rep < reps; rep++) {
-		char *p = map_bar(bar.size, al[0] == 'a');
+		char *p = map_bar(bar.size, placement(al));
 		uint64_t t0, t1, t2;
 		long f0;
 
@@ -335,7 +356,7 @@ static void bench_mmap(const char *al)
 		uint64_t t0 = now_ns();
 
 		for (i = 0; i < 1000; i++)
-			munmap(map_bar(bar.size, al[0] == 'a'), bar.size);
+			munmap(map_bar(bar.size, placement(al)), bar.size);
 		report("mmap_munmap", "x1000", al, rep, now_ns() - t0);
 	}
 }
@@ -407,9 +428,10 @@ int main(int argc, char **argv)
 		extra = bar.size == GIB;
 	print_bar_info(bdf);
 	vfio_pci_set_memory(&dev, true);
-	list = strdup(aligns && *aligns ? aligns : "aligned,unaligned");
+	list = strdup(aligns && *aligns ? aligns : "aligned,unaligned,misaligned");
 	for (al = strtok_r(list, ",", &save); al; al = strtok_r(NULL, ",", &save)) {
-		if (strcmp(al, "aligned") && strcmp(al, "unaligned")) {
+		if (strcmp(al, "aligned") && strcmp(al, "unaligned") &&
+		    strcmp(al, "misaligned")) {
 			fprintf(stderr, "BENCH_ALIGN: '%s'?\n", al);
 			return 2;
 		}

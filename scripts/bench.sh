@@ -7,8 +7,8 @@
 #               configs), one boot per ivshmem BAR2 size of BENCH_SIZES
 #               (default 256M 1G 4G 16G) and a second boot at each size of
 #               BENCH_REPEAT (default 4G 16G) for repeatability; in each,
-#               bench/vfio_bar_bench with the BAR mapped aligned and
-#               unaligned
+#               bench/vfio_bar_bench with the BAR mapped aligned,
+#               unaligned and misaligned
 #   debug       the kernels of BENCH_DEBUG (default vanilla stable patched
 #               v6.12: the test kernels, lockdep and DEBUG_VM on), one boot
 #               with a 1 GiB BAR2, the same measures
@@ -17,11 +17,18 @@
 #               of a second-level guest that has it assigned
 #               (bench/vmstart.sh)
 # BAR2 is backed by QEMU's anonymous memory (boot.sh --shm-ram): pages the
-# guest only reads cost the host nothing, so 16 GiB BARs fit.
-# Writes results/bench/{bench.csv,table.md,*.png,boots.txt}. With
+# guest only reads cost the host nothing where the host kernel maps them
+# to its zero page. This machine's host has none (pvm_no_zero_page=1): a
+# guest with a 16 GiB BAR2 grows to about 19 GB, so one guest runs at a
+# time, and no other large guest may run beside it.
+# Writes results/bench/{bench.csv,table.md,*.png,boots.txt}, or
+# BENCH_RESULTS/ (two runs of different kernels at once must not share a
+# CSV; concatenate their rows after the header and run bench/report.py
+# CSV DIR on the whole). With
 # arguments only the kernels named are measured; BENCH_KEEP=1 keeps the
 # other kernels' rows of an earlier run. BENCH_NO_BUILD=1 boots what is
-# built. BENCH_WALL=1 adds a wall-clock (TCG, no icount) boot at 1 GiB
+# built. BENCH_REPS (default 3) and BENCH_ALIGN (default all three
+# placements) go to bench/vfio_bar_bench. BENCH_WALL=1 adds a wall-clock (TCG, no icount) boot at 1 GiB
 # per production kernel. A benchmark, not a test: it never fails on a
 # number.
 . "$(dirname "$0")/lib.sh"
@@ -31,10 +38,13 @@ debug=${BENCH_DEBUG-vanilla stable patched v6.12}
 sizes=${BENCH_SIZES:-256M 1G 4G 16G}
 repeat=${BENCH_REPEAT-4G 16G}
 reps=${BENCH_REPS:-3}
+# what the guest's vfio_bar_bench is given: the repetitions, and
+# BENCH_ALIGN (default: every placement) to measure only some of them
+env="BENCH_REPS=$reps${BENCH_ALIGN:+ BENCH_ALIGN=$BENCH_ALIGN}"
 vmstart=${BENCH_VMSTART:-1}
 [ $# -gt 0 ] || set -- $prod $debug
 
-res=$REPO/results/bench
+res=${BENCH_RESULTS:-$REPO/results/bench}
 mkdir -p "$res" "$OUT/bench/bin" "$OUT/logs"
 csv=$res/bench.csv
 head="kernel,table,size,run,measure,param,align,rep,value"
@@ -104,7 +114,9 @@ limit() {
 
 if [ "$vmstart" = 1 ]; then
 	make -s -C "$REPO/clients" OUT="$OUT" "$OUT/clients/mini.elf"
-	gcc -O2 -Wall -o "$OUT/bench/bin/vm_start" "$REPO/bench/vm_start.c"
+	# only when out of date: another bench run's guest may be running it
+	[ "$OUT/bench/bin/vm_start" -nt "$REPO/bench/vm_start.c" ] ||
+		gcc -O2 -Wall -o "$OUT/bench/bin/vm_start" "$REPO/bench/vm_start.c"
 fi
 t0=$SECONDS
 for v in "$@"; do
@@ -112,17 +124,17 @@ for v in "$@"; do
 	[ "${BENCH_NO_BUILD:-0}" = 1 ] || nice -n "${BENCH_NICE:-10}" "$REPO/scripts/build.sh" "$v"
 	bin=$(bench_bin "$v")
 	if ! variant_has "$v" bench; then
-		boot "$v" debug 1G icount1 "$(limit 1G)" "BENCH_REPS=$reps $bin"
+		boot "$v" debug 1G icount1 "$(limit 1G)" "$env $bin"
 		continue
 	fi
 	for size in $sizes; do
-		boot "$v" prod "$size" icount1 "$(limit "$size")" "BENCH_REPS=$reps $bin"
+		boot "$v" prod "$size" icount1 "$(limit "$size")" "$env $bin"
 	done
 	for size in $repeat; do
-		boot "$v" prod "$size" icount2 "$(limit "$size")" "BENCH_REPS=$reps $bin"
+		boot "$v" prod "$size" icount2 "$(limit "$size")" "$env $bin"
 	done
 	[ "${BENCH_WALL:-0}" != 1 ] ||
-		boot "$v" prod 1G wall "$(limit 1G)" "BENCH_REPS=$reps $bin"
+		boot "$v" prod 1G wall "$(limit 1G)" "$env $bin"
 	[ "$vmstart" != 1 ] ||
 		boot "$v" vmstart 16G icount1 "$(limit 16G)" \
 			"VMSTART_REPS=${BENCH_VMSTART_REPS:-2} bash $REPO/bench/vmstart.sh"

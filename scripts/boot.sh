@@ -20,8 +20,11 @@
 #   --shm-ram      back the ivshmem BAR2 with QEMU's private anonymous memory
 #                  (memory-backend-ram, share=off) instead of the file:
 #                  pages the guest only reads stay the host's zero page, so
-#                  a BAR of many GiB costs the host no memory; the host
-#                  sees nothing the guest writes (no ivshmem.py checks)
+#                  a BAR of many GiB costs the host no memory, where the
+#                  host kernel has a zero page (not this machine's: it
+#                  boots with pvm_no_zero_page=1, and every page read is
+#                  allocated: a 16 GiB BAR takes 16 GB); the host sees
+#                  nothing the guest writes (no ivshmem.py checks)
 . "$(dirname "$0")/lib.sh"
 
 icount=0 timeout=1800 log="" mem=3G shm_size=1G shm_ram=0

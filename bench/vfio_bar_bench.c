@@ -8,9 +8,10 @@
  *              reserve address space, then MAP_FIXED at an aligned address
  *              in it (so huge PMD/PUD mappings are possible)
  *   unaligned  wherever mmap() puts it, as DPDK and older QEMU (bookworm's
- *              7.2) map BARs; the address's alignment is recorded (since
- *              6.7 anonymous mappings are put on 2 MiB boundaries, so the
- *              next mapping below them often lands on one too)
+ *              7.2) map BARs; the address's alignment is recorded (6.12
+ *              puts anonymous mappings of a multiple of 2 MiB on a 2 MiB
+ *              boundary, so the next mapping below them often lands on
+ *              one too)
  *   misaligned 4 KiB past a 2 MiB boundary, where no PMD or PUD mapping
  *              can ever cover the BAR: the worst case, e.g. a mapping at
  *              a hint address of the application's choosing

@@ -28,7 +28,9 @@ gcc -O2 -Wall -pthread -isystem "$b/usr/include" -I"$d" -o "$d/vfio_bar_bench" \
 out=$res/profile-$v-$size-$align-$only.txt
 log=$OUT/logs/profile-$v-$size-$align-$only.log
 period=${PROFILE_PERIOD_US:-100}
-job="cd /tmp && BENCH_REPS=1 BENCH_ALIGN=$align BENCH_ONLY=$only BENCH_EXTRA=0 \
+# mmap and open run only with BENCH_EXTRA; the rest without its extra cases
+case "$only" in mmap|open) extra=1 ;; *) extra=0 ;; esac
+job="cd /tmp && BENCH_REPS=1 BENCH_ALIGN=$align BENCH_ONLY=$only BENCH_EXTRA=$extra \
 perf record -q -e cpu-clock -c $((period * 1000)) -a -g -o /tmp/perf.data -- $d/vfio_bar_bench;
 echo '### profile begin';
 perf report -i /tmp/perf.data --stdio --no-children --sort sym --percent-limit 0.5 -g none 2>/dev/null | grep -v '^#' | grep -v '^\$';

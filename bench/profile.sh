@@ -29,7 +29,7 @@ out=$res/profile-$v-$size-$align-$only.txt
 log=$OUT/logs/profile-$v-$size-$align-$only.log
 period=${PROFILE_PERIOD_US:-100}
 # mmap and open run only with BENCH_EXTRA; the rest without its extra cases
-case "$only" in mmap|open) extra=1 ;; *) extra=0 ;; esac
+case "$only" in *mmap*|*open*) extra=1 ;; *) extra=0 ;; esac
 job="cd /tmp && BENCH_REPS=1 BENCH_ALIGN=$align BENCH_ONLY=$only BENCH_EXTRA=$extra \
 perf record -q -e cpu-clock -c $((period * 1000)) -a -g -o /tmp/perf.data -- $d/vfio_bar_bench;
 echo '### profile begin';

@@ -25,6 +25,8 @@
  *   dma        VFIO_IOMMU_MAP_DMA + UNMAP_DMA of a mapping of the whole
  *              BAR, untouched (the map faults it in) or touched first
  *   mmap       with BENCH_EXTRA: 1000 x mmap + munmap of the whole BAR
+ *              (aligned and misaligned: with the reservation and its
+ *              trimming, so compare kernels within a placement)
  * and once:
  *   open       with BENCH_EXTRA: 1000 x device fd open + close
  * BENCH_EXTRA defaults to 1 for a 1 GiB BAR, 0 otherwise; BENCH_ONLY
@@ -121,7 +123,8 @@ static enum placement placement(const char *al)
  * ALIGNED: at an address aligned to @len rounded up to a power of two, at
  * most 1 GiB, as QEMU 9.2 does (vfio_region_mmap(): reserve len + align of
  * address space, map MAP_FIXED at the aligned address in it, give back the
- * rest). MISALIGNED: the same reservation, one page past a 2 MiB boundary.
+ * rest). MISALIGNED: reserve len + 2 MiB + 4 KiB, map one page past the
+ * first 2 MiB boundary in it.
  */
 static char *map_bar(size_t len, enum placement where)
 {

@@ -130,7 +130,7 @@ for v in "$@"; do
 		"$REPO/scripts/arch-ivshmem.py" check "$shm" "$size"
 		echo "### host end"
 	} >> "$log"
-	if [ "${STORM:-1}" = 1 ] && grep -q '^run_bounded' "$jobs/storm"; then
+	if [ "${STORM:-1}" = 1 ] && grep -q '^run_bounded .* /tests/vfio/[^ ]*_storm$' "$jobs/storm"; then
 		t0=$SECONDS
 		IVSHMEM=$shm "$REPO/scripts/arch-boot.sh" --icount --log "$log.storm" "$v" storm >/dev/null || true
 		t_storm=$((SECONDS - t0))

@@ -19,8 +19,9 @@
 # BAR2 is backed by QEMU's anonymous memory (boot.sh --shm-ram): pages the
 # guest only reads cost the host nothing where the host kernel maps them
 # to its zero page. This machine's host has none (pvm_no_zero_page=1): a
-# guest with a 16 GiB BAR2 grows to about 19 GB, so one guest runs at a
-# time, and no other large guest may run beside it.
+# guest that reads all of a 16 GiB BAR2 grows to about 17 GB, so no two
+# 16 GiB guests may run at once (two bench.sh runs at once, below, only
+# if at most one of them boots a 16 GiB BAR2).
 # Writes results/bench/{bench.csv,table.md,*.png,boots.txt}, or
 # BENCH_RESULTS/ (two runs of different kernels at once must not share a
 # CSV; concatenate their rows after the header and run bench/report.py
@@ -28,7 +29,7 @@
 # arguments only the kernels named are measured; BENCH_KEEP=1 keeps the
 # other kernels' rows of an earlier run. BENCH_NO_BUILD=1 boots what is
 # built. BENCH_REPS (default 3) and BENCH_ALIGN (default all three
-# placements) go to bench/vfio_bar_bench. BENCH_WALL=1 adds a wall-clock (TCG, no icount) boot at 1 GiB
+# placements, e.g. "misaligned") go to bench/vfio_bar_bench. BENCH_WALL=1 adds a wall-clock (TCG, no icount) boot at 1 GiB
 # per production kernel. A benchmark, not a test: it never fails on a
 # number.
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +39,8 @@ debug=${BENCH_DEBUG-vanilla stable patched v6.12}
 sizes=${BENCH_SIZES:-256M 1G 4G 16G}
 repeat=${BENCH_REPEAT-4G 16G}
 reps=${BENCH_REPS:-3}
+[[ "$reps" =~ ^[0-9]+$ && "${BENCH_ALIGN:-}" =~ ^[a-z,]*$ ]] ||
+	die "BENCH_REPS must be a number, BENCH_ALIGN a list of placements"
 # what the guest's vfio_bar_bench is given: the repetitions, and
 # BENCH_ALIGN (default: every placement) to measure only some of them
 env="BENCH_REPS=$reps${BENCH_ALIGN:+ BENCH_ALIGN=$BENCH_ALIGN}"

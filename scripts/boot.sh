@@ -23,7 +23,7 @@
 #                  a BAR of many GiB costs the host no memory, where the
 #                  host kernel has a zero page (not this machine's: it
 #                  boots with pvm_no_zero_page=1, and every page read is
-#                  allocated: a 16 GiB BAR takes 16 GB); the host sees
+#                  allocated: a 16 GiB BAR takes about 17 GB); the host sees
 #                  nothing the guest writes (no ivshmem.py checks)
 . "$(dirname "$0")/lib.sh"
 

@@ -22,9 +22,9 @@
 #
 #   One build or guest at a time, each under nice -n 19. The last line is
 #   "N passed, N failed, N skipped" (a planted fault caught counts as one
-#   pass). STORM=0 leaves out the storm's boot (its programs
-#   are then judged NOTRUN); ONLY=REGEX runs only those
-#   test programs (the report then judges what ran).
+#   pass). STORM=0 leaves out the storm's boot (its programs are then
+#   judged NOTRUN); ONLY=REGEX runs only those test programs (the report
+#   then judges what ran).
 . "$(dirname "$0")/lib.sh"
 
 build=1
@@ -69,9 +69,9 @@ job_for() {
 	ref=$REPO/expected/$(ref_variant "$v").txt
 	t=$(sed -n "s/^timeout=//p" "$b/kselftest/vfio/settings" 2>/dev/null || true)
 	echo "export VFIO_SELFTESTS_RACE_SECONDS=${RACE_SECONDS:-10}"
-	# A sanitizer kernel counts only what leaks from here on (as
-	# scripts/run-tests.sh; busybox's sh runs the script).
-	! variant_has "$v" kasan || echo "sh /guest-kmemleak.sh clear"
+	# A sanitizer kernel counts only what leaks from here on (busybox's
+	# sh runs the script).
+	kmemleak_job "$v" clear "sh /guest-kmemleak.sh"
 	for prog in $(ls "$b"/kselftest/vfio/* | grep -v '_storm$') \
 		    $(ls "$b"/kselftest/vfio/* | grep '_storm$'); do
 		[ -x "$prog" ] && [ -f "$prog" ] || continue
@@ -91,11 +91,7 @@ job_for() {
 		echo "run_bounded $name $limit /tests/vfio/$name"
 	done
 	# Last, as it releases the devices: a sanitizer kernel's kmemleak scan.
-	if variant_has "$v" kasan && [ -z "${ONLY:-}" ]; then
-		name=kmemleak
-		[ "$kind" = main ] || name=kmemleak_after_storm
-		echo "run_bounded $name 300 sh /guest-kmemleak.sh"
-	fi
+	[ -n "${ONLY:-}" ] || kmemleak_job "$v" "$kind" "sh /guest-kmemleak.sh"
 }
 
 fmt_t() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }

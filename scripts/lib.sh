@@ -35,6 +35,20 @@ variant_field() {
 # variant_has VARIANT FLAG: whether the variant's flags (column 4) name FLAG
 variant_has() { [[ ",$(variant_field "$1" 4)," == *",$2,"* ]]; }
 
+# kmemleak_job VARIANT clear|main|storm CMD: a job line of a sanitizer
+# kernel's (flag "kasan") kmemleak step, scripts/guest-kmemleak.sh run as
+# CMD in the guest. clear: first in a boot, so that only what leaks from
+# then on counts; main, storm: last in that boot, as it releases the
+# devices (test kmemleak, or kmemleak_after_storm). Nothing for others.
+kmemleak_job() {
+	variant_has "$1" kasan || return 0
+	case "$2" in
+	clear) echo "$3 clear" ;;
+	main) echo "run_bounded kmemleak 300 $3" ;;
+	storm) echo "run_bounded kmemleak_after_storm 300 $3" ;;
+	esac
+}
+
 # The variants "make test" runs (flag "test"), in variants.conf order
 all_variants() { awk '!/^#/ && NF && ("," $4 ",") ~ /,test,/ { print $1 }' "$REPO/scripts/variants.conf"; }
 

@@ -41,7 +41,7 @@ job_for() {
 	echo "cd /tmp"
 	echo ". $REPO/scripts/guest-job.sh"
 	# A sanitizer kernel counts only what leaks from here on.
-	! variant_has "$v" kasan || echo "$REPO/scripts/guest-kmemleak.sh clear"
+	kmemleak_job "$v" clear "$REPO/scripts/guest-kmemleak.sh"
 	# The behaviour suite first, the storm (which a broken kernel may
 	# not survive) last.
 	for prog in $(ls "$b"/kselftest/vfio/* | grep -v '_storm$') \
@@ -70,12 +70,9 @@ job_for() {
 		done
 	fi
 	# Last, as it releases the devices: a sanitizer kernel's kmemleak scan.
-	if variant_has "$v" kasan; then
-		local name=kmemleak
-		[ "${ONLY:-}" != _storm ] || name=kmemleak_after_storm
-		echo "run_bounded $name 300 $REPO/scripts/guest-kmemleak.sh"
-	fi
-	return 0
+	local kind=main
+	[ "${ONLY:-}" != _storm ] || kind=storm
+	kmemleak_job "$v" "$kind" "$REPO/scripts/guest-kmemleak.sh"
 }
 
 # want_storm VARIANT: make the storm's boot? STORM=0: never; STORM=1:

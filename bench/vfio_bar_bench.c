@@ -109,13 +109,22 @@ static void report(const char *name, const char *param, const char *align,
 	fflush(stdout);
 }
 
-enum placement { ALIGNED, UNALIGNED, MISALIGNED };
+enum placement { ALIGNED, UNALIGNED, MISALIGNED, NO_PLACEMENT };
 
+static const char *const placements[] = {
+	[ALIGNED] = "aligned", [UNALIGNED] = "unaligned",
+	[MISALIGNED] = "misaligned",
+};
+
+/* the placement named @al (BENCH_ALIGN), or NO_PLACEMENT */
 static enum placement placement(const char *al)
 {
-	if (!strcmp(al, "aligned"))
-		return ALIGNED;
-	return strcmp(al, "misaligned") ? UNALIGNED : MISALIGNED;
+	enum placement i;
+
+	for (i = ALIGNED; i < NO_PLACEMENT; i++)
+		if (!strcmp(al, placements[i]))
+			break;
+	return i;
 }
 
 /*
@@ -136,12 +145,12 @@ static char *map_bar(size_t len, enum placement where)
 		p = mmap(NULL, len, prot, MAP_SHARED, dev.fd, bar.offset);
 		goto out;
 	}
-	while (where == ALIGNED && align < len && align < GIB)
-		align <<= 1;
 	if (where == MISALIGNED) {
 		align = 2UL << 20;
 		skip = PAGE;
 	}
+	while (where == ALIGNED && align < len && align < GIB)
+		align <<= 1;
 	span = len + align + skip;
 	base = mmap(NULL, span, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -434,8 +443,7 @@ int main(int argc, char **argv)
 	vfio_pci_set_memory(&dev, true);
 	list = strdup(aligns && *aligns ? aligns : "aligned,unaligned,misaligned");
 	for (al = strtok_r(list, ",", &save); al; al = strtok_r(NULL, ",", &save)) {
-		if (strcmp(al, "aligned") && strcmp(al, "unaligned") &&
-		    strcmp(al, "misaligned")) {
+		if (placement(al) == NO_PLACEMENT) {
 			fprintf(stderr, "BENCH_ALIGN: '%s'?\n", al);
 			return 2;
 		}

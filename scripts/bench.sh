@@ -29,8 +29,9 @@
 # arguments only the kernels named are measured; BENCH_KEEP=1 keeps the
 # other kernels' rows of an earlier run. BENCH_NO_BUILD=1 boots what is
 # built. BENCH_REPS (default 3) and BENCH_ALIGN (default all three
-# placements, e.g. "misaligned") go to bench/vfio_bar_bench. BENCH_WALL=1 adds a wall-clock (TCG, no icount) boot at 1 GiB
-# per production kernel. A benchmark, not a test: it never fails on a
+# placements, e.g. "misaligned") go to bench/vfio_bar_bench.
+# BENCH_WALL=1 adds a wall-clock (TCG, no icount) boot at 1 GiB per
+# production kernel. A benchmark, not a test: it never fails on a
 # number.
 . "$(dirname "$0")/lib.sh"
 
@@ -43,7 +44,7 @@ reps=${BENCH_REPS:-3}
 	die "BENCH_REPS must be a number, BENCH_ALIGN a list of placements"
 # what the guest's vfio_bar_bench is given: the repetitions, and
 # BENCH_ALIGN (default: every placement) to measure only some of them
-env="BENCH_REPS=$reps${BENCH_ALIGN:+ BENCH_ALIGN=$BENCH_ALIGN}"
+guest_env="BENCH_REPS=$reps${BENCH_ALIGN:+ BENCH_ALIGN=$BENCH_ALIGN}"
 vmstart=${BENCH_VMSTART:-1}
 [ $# -gt 0 ] || set -- $prod $debug
 
@@ -127,17 +128,17 @@ for v in "$@"; do
 	[ "${BENCH_NO_BUILD:-0}" = 1 ] || nice -n "${BENCH_NICE:-10}" "$REPO/scripts/build.sh" "$v"
 	bin=$(bench_bin "$v")
 	if ! variant_has "$v" bench; then
-		boot "$v" debug 1G icount1 "$(limit 1G)" "$env $bin"
+		boot "$v" debug 1G icount1 "$(limit 1G)" "$guest_env $bin"
 		continue
 	fi
 	for size in $sizes; do
-		boot "$v" prod "$size" icount1 "$(limit "$size")" "$env $bin"
+		boot "$v" prod "$size" icount1 "$(limit "$size")" "$guest_env $bin"
 	done
 	for size in $repeat; do
-		boot "$v" prod "$size" icount2 "$(limit "$size")" "$env $bin"
+		boot "$v" prod "$size" icount2 "$(limit "$size")" "$guest_env $bin"
 	done
 	[ "${BENCH_WALL:-0}" != 1 ] ||
-		boot "$v" prod 1G wall "$(limit 1G)" "$env $bin"
+		boot "$v" prod 1G wall "$(limit 1G)" "$guest_env $bin"
 	[ "$vmstart" != 1 ] ||
 		boot "$v" vmstart 16G icount1 "$(limit 16G)" \
 			"VMSTART_REPS=${BENCH_VMSTART_REPS:-2} bash $REPO/bench/vmstart.sh"

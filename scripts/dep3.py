@@ -28,13 +28,15 @@ import sys
 
 UPSTREAM_URL = "https://git.kernel.org/linus/%s"
 UPSTREAM = re.compile(r"^commit ([0-9a-f]{40}) upstream\.$", re.M)
-# Origin of the layers other than fix, which have no upstream commit
+# Layers of backports: Origin names the upstream commit of each patch
+BACKPORTS = ("limits", "fix")
+# Origin of the other layers, which have no upstream commit
 ORIGIN = {
     "ours": "other, not yet upstream: written for this series; the same bug is in mainline",
     "fast": "other, not for stable: a speed-up with no upstream equivalent",
     "tests": "other, tests and documentation of this series",
 }
-DIR = {"fix": "bugfix/all", "ours": "bugfix/all", "fast": "features/all", "tests": "bugfix/all"}
+DIR = {"limits": "bugfix/all", "fix": "bugfix/all", "ours": "bugfix/all", "fast": "features/all", "tests": "bugfix/all"}
 
 
 def split_patch(text):
@@ -67,7 +69,7 @@ def slug(subject):
 def convert(path, layer, outdir):
     headers, body, diff = split_patch(open(path).read())
     subject = re.sub(r"^\[[^]]*\]\s*", "", headers["Subject"])
-    if layer == "fix":
+    if layer in BACKPORTS:
         # without that line Origin names no commit, which main() reports
         m = UPSTREAM.search(body)
         origin = "backport, " + UPSTREAM_URL % m.group(1) if m else "backport"
@@ -128,8 +130,8 @@ def main():
             sys.exit("two patches would be %s" % entry)
         seen.add(entry)
         problems = check(os.path.join(outdir, "debian", "patches", entry))
-        if layer == "fix" and "://" not in origin:
-            problems.append("a fix patch without its 'commit <sha> upstream.' line")
+        if layer in BACKPORTS and "://" not in origin:
+            problems.append("a backport without its 'commit <sha> upstream.' line")
         if problems:
             print("DEP-3 problems in %s: %s" % (entry, "; ".join(problems)), file=sys.stderr)
             status = 1

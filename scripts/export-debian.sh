@@ -3,7 +3,7 @@
 # packaging, and check it with quilt.
 #
 # out/ship/debian/
-#   debian/patches/bugfix/all/NAME.patch   the layers fix, ours and tests
+#   debian/patches/bugfix/all/NAME.patch   the layers limits, fix, ours and tests
 #   debian/patches/features/all/NAME.patch the layer fast (speed-ups, not
 #                                          for stable)
 #   series.add                             the lines to append to
@@ -40,6 +40,7 @@ patches=("${entries[@]/#* /$SERIES_DIR/}")
 clean_base() { base_worktree "$src" "$tree" "$tag"; }
 # series.add's comment above each layer's lines
 declare -A about=(
+	[limits]="type1 up to the addressable limit: backports of the upstream commits; EINVAL becomes EOVERFLOW for wrapping arguments"
 	[fix]="The fix: backports of the upstream commits (Origin names each)"
 	[ours]="Fixes of this series not upstream yet (the same bugs are in mainline)"
 	[fast]="Speed-ups on top of the fix, not for stable"

@@ -2,18 +2,19 @@
 # export-mbox.sh : write each layer of patches/6.1 (scripts/lib.sh) as an
 # mbox for its mailing list and for git am / b4, and check it.
 #
-#   layer  out/ship/...            subject prefix   applies on
-#   fix    vfio-pci-6.1.y-vN.mbox  PATCH 6.1.y      the base (to stable@)
-#   ours   vfio-pci-fixes-vN.mbox  PATCH            base + fix
-#   fast   vfio-pci-fastpath-vN    RFC PATCH 6.1    base + fix + ours
-#   tests  vfio-pci-tests-vN.mbox  PATCH 6.1        base + fix (as the
-#                                                   stable variant does)
+#   layer  out/ship/...             subject prefix   applies on
+#   limits vfio-type1-6.1.y-vN.mbox PATCH 6.1.y      the base (to stable@)
+#   fix    vfio-pci-6.1.y-vN.mbox   PATCH 6.1.y      the base (to stable@)
+#   ours   vfio-pci-fixes-vN.mbox   PATCH            base + fix
+#   fast   vfio-pci-fastpath-vN     RFC PATCH 6.1    base + limits + fix + ours
+#   tests  vfio-pci-tests-vN.mbox   PATCH 6.1        base + limits + fix (as
+#                                                    the stable variant does)
 #
 # Each mbox is the layer's cover letter (patch 0/N, from
 # patches/6.1/cover-letter.LAYER) and the layer's patches in series order,
 # every patch In-Reply-To and References the cover letter (IN_REPLY_TO=
 # <msgid> threads the cover letters too, IN_REPLY_TO_fix=<msgid> one
-# layer's), To: stable@ (fix) or the VFIO maintainers, Cc: whoever the
+# layer's), To: stable@ (limits, fix) or the VFIO maintainers, Cc: whoever the
 # kernel's get_maintainer.pl names for the layer's patches, From: and
 # signed off by the submitter (scripts/identity.sh), ending in the format-patch
 # "base-commit:" line naming the Debian base and, for a layer on top of
@@ -48,12 +49,15 @@ vtag=""                                  # " vN" in subjects, after the prefix
 ship=$OUT/ship
 tree=$ship/mbox-tree
 
-declare -A name=([fix]=vfio-pci-6.1.y [ours]=vfio-pci-fixes [fast]=vfio-pci-fastpath
+declare -A name=([limits]=vfio-type1-6.1.y [fix]=vfio-pci-6.1.y [ours]=vfio-pci-fixes [fast]=vfio-pci-fastpath
 	[tests]=vfio-pci-tests)
-declare -A prefix=([fix]="PATCH 6.1.y" [ours]=PATCH [fast]="RFC PATCH 6.1" [tests]="PATCH 6.1")
-# The layers a layer applies on.  The tests only test and describe the
-# fix, so they go on the fix alone, like the stable variant.
-declare -A needs=([fix]="" [ours]=fix [fast]=fix,ours [tests]=fix)
+declare -A prefix=([limits]="PATCH 6.1.y" [fix]="PATCH 6.1.y" [ours]=PATCH [fast]="RFC PATCH 6.1" [tests]="PATCH 6.1")
+# The layers a layer applies on.  The tests test and describe the
+# backports, so they go on those alone, like the stable variant; the fast
+# path's type1 patches build on the addressable-limit fixes.
+declare -A needs=([limits]="" [fix]="" [ours]=fix [fast]=limits,fix,ours [tests]=limits,fix)
+# The layers that go to stable@: upstream-equivalent backports only
+stable_layer() { [ "$1" = limits ] || [ "$1" = fix ]; }
 
 identity_init
 for l in ${only//,/ }; do
@@ -176,7 +180,7 @@ export_layer() {
 	# The stable mbox goes to stable@, the others to the VFIO
 	# maintainers; everyone get_maintainer.pl names for the patches is Cc.
 	to=stable@vger.kernel.org
-	[ "$l" = fix ] || to=$(maintainers --m --no-r --no-l -f drivers/vfio/vfio_main.c)
+	stable_layer "$l" || to=$(maintainers --m --no-r --no-l -f drivers/vfio/vfio_main.c)
 	mapfile -t cc < <(maintainers "${own[@]}" | grep -vxF -e "$to" || true)
 	addr=()
 	while read -r v; do addr+=(--to="$v"); done <<<"$to"
@@ -297,7 +301,7 @@ EOF
 	fi
 	identity_check "$mbox_name" "$mbox"
 	case $l in
-	fix)
+	limits|fix)
 		each_patch "for stable: no patch says \"not for stable\"" silent_on_stable
 		each_patch "no patch adds an EXPORT_SYMBOL" exports_nothing
 		each_patch "every patch says \"commit <sha> upstream.\"" names_upstream ;;

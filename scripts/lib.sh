@@ -54,13 +54,15 @@ all_variants() { awk '!/^#/ && NF && ("," $4 ",") ~ /,test,/ { print $1 }' "$REP
 
 # The layers of patches/6.1/series, in order. A line "[NAME]" there starts
 # layer NAME; every patch belongs to the layer above it.
+#   limits type1's DMA map and unmap up to the addressable limit: backports
+#          of upstream's fixes, for stable (after 6.12.y) on their own
 #   fix    the fix for stable: each patch equivalent to an upstream commit
 #   ours   our fixes that are not upstream yet (mainline first, and
 #          Debian's bugfix/ meanwhile)
 #   fast   the fast path: speed-ups, not for stable (Debian's features/)
 #   tests  selftests, KUnit and documentation: in the tree and in CI,
 #          never in the stable mbox
-LAYERS="fix ours fast tests"
+LAYERS="limits fix ours fast tests"
 
 # series_entries: "LAYER FILE" for every patch of the series, in order
 series_entries() {
@@ -173,7 +175,7 @@ use_variant_arch() {
 # fragments VARIANT: the config fragments a variant is built with: the test
 # config, the series' KUnit suites where the variant has them, the
 # sanitizers for variants with the "kasan" flag, KVM for those with
-# the "kvm" flag, the production-like benchmark config (and no KUnit) for
+# the "kvm" flag, the AMD IOMMU for those with "iommu-amd", the production-like benchmark config (and no KUnit) for
 # those with the "bench" flag, its own
 # config/VARIANT.config if any, and EXTRA_CONFIG (a file) if set.
 fragments() {
@@ -186,6 +188,7 @@ fragments() {
 		printf '%s\n' "$REPO/config/bench.config" "$REPO/config/bench-$(variant_field "$1" 2).config"
 	! variant_has "$1" kasan || echo "$REPO/config/kasan.config"
 	! variant_has "$1" kvm || echo "$REPO/config/kvm.config"
+	! variant_has "$1" iommu-amd || echo "$REPO/config/iommu-amd.config"
 	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
 	# another architecture: config/arch-ARCH.config, then
 	# config/arch-PROFILE.config (e.g. arch-arm64 + arch-arm64-64k)

@@ -4,7 +4,7 @@
 # (patched, stable, vanilla, v6.12); e.g. VARIANTS=bugfix for another.
 VARIANTS ?=
 
-.PHONY: deps tree build boot test clients check newest refresh bench clean prodcheck cross mbox debian sanitize kvm arch
+.PHONY: deps tree build boot test clients check newest refresh bench clean prodcheck cross mbox debian sanitize kvm arch edges
 
 deps:			## install Debian packages the harness needs
 	scripts/install-deps.sh
@@ -55,6 +55,10 @@ kvm: deps		## by hand: vfio_pci_kvm_test on vanilla and 6.12 with KVM (patched r
 
 arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, *-kasan, plant-fold-pmd-*
 	scripts/arch-tests.sh $(VARIANTS)
+
+edges: deps		## by hand: the DMA edge test where IOVAs reach the top of dma_addr_t (i386 without PAE; QEMU's AMD IOMMU) on vanilla, stable, patched and a planted unmap-step wrap
+	ONLY=vfio_pci_dma_edge_test STORM=0 scripts/arch-tests.sh vanilla-i386 stable-i386 plant-unmap-wrap-i386
+	ONLY=vfio_pci_dma_edge_test STORM=0 scripts/run-tests.sh vanilla-amd stable-amd patched-amd plant-unmap-wrap-amd
 
 bench: deps		## by hand: vanilla, stable, patched and 6.12 side by side, production and debug configs (results/bench/)
 	scripts/bench.sh

@@ -20,7 +20,8 @@
 #     BARs), ivshmem BAR2 of 1 GiB; with 64 KiB pages nvme's 16 KiB BAR0
 #     is aligned to a page (pci=resource_alignment) so vfio-pci can mmap
 #     it.
-#   Both: edu (1234:11e8) alone behind a PCIe root port, ivshmem-plain
+#   Both: edu (1234:11e8, DMA to any IOVA: dma_mask) alone behind a PCIe
+#   root port, ivshmem-plain
 #   (1af4:1110, BAR2 = the file IVSHMEM, default out/arch/ivshmem-SIZE.img,
 #   filled by the caller: scripts/arch-ivshmem.py) and nvme (1b36:0010,
 #   FLR) on the root bus.
@@ -72,7 +73,7 @@ truncate -s 16M "$nvme"
 
 devices=(
 	-device pcie-root-port,id=rp1,chassis=1,addr=0x3
-	-device edu,bus=rp1,addr=0x0
+	-device edu,bus=rp1,addr=0x0,dma_mask=0xffffffffffffffff
 	-object memory-backend-file,id=shm,size="$shm_size",mem-path="$shm",share=on
 	-device ivshmem-plain,memdev=shm,addr=0x4
 	-drive file="$nvme",if=none,id=nvm,format=raw

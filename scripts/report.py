@@ -11,11 +11,12 @@ Reads a guest's serial log and judges it against expected/VARIANT.txt:
     kmemleak report fails the run (reported as the pseudo-test "dmesg").
 
 expected/VARIANT.txt lists every result with its verdict: PASS, SKIP, FAIL or
-MAYFAIL. FAIL is allowed only in expected/vanilla*.txt (vanilla 6.1 in any
-configuration) and only with a reason after '#': it records a behaviour
-the series fixes. MAYFAIL (any kernel but patched, with a reason) accepts
-PASS or FAIL: a race the kernel does not fix, which a run may or may not
-hit. "PROG NOTRUN # reason" (also vanilla only) keeps a whole test
+MAYFAIL. FAIL is allowed only on a reference kernel (flag "ref" in
+scripts/variants.conf: vanilla 6.1 and Debian's 6.12, in any configuration)
+and only with a reason after '#': it records a behaviour the series fixes.
+MAYFAIL (any kernel but patched, with a reason) accepts PASS or FAIL: a
+race the kernel does not fix, which a run may or may not hit.
+"PROG NOTRUN # reason" (also references only) keeps a whole test
 program from running on that kernel. A result
 missing from the log, an unlisted result, or any verdict that differs is a
 failure.
@@ -162,9 +163,13 @@ def load_expected(path):
     return exp
 
 
-def is_vanilla(variant):
-    """vanilla 6.1 in any configuration (vanilla, vanilla-kvm, vanilla-bench)"""
-    return variant == "vanilla" or variant.startswith("vanilla-")
+def is_reference(variant):
+    """a reference kernel: flag "ref" in scripts/variants.conf"""
+    for line in (REPO / "scripts" / "variants.conf").read_text().splitlines():
+        f = line.split()
+        if f and not f[0].startswith("#") and f[0] == variant:
+            return len(f) > 3 and "ref" in f[3].split(",")
+    return False
 
 
 def main():
@@ -202,8 +207,8 @@ def main():
         exp["dmesg"] = ("PASS", "")
     passed = failed = skipped = 0
     for name, (v, reason) in sorted(exp.items()):
-        if v in ("FAIL", "NOTRUN") and (not is_vanilla(variant) or not reason):
-            print(f"CONFIG {name}: {v} may be expected only on vanilla, with a reason")
+        if v in ("FAIL", "NOTRUN") and (not is_reference(variant) or not reason):
+            print(f"CONFIG {name}: {v} may be expected only on a reference kernel, with a reason")
             failed += 1
         if v == "MAYFAIL" and (variant == "patched" or not reason):
             print(f"CONFIG {name}: MAYFAIL needs a reason, and patched must pass")

@@ -75,6 +75,28 @@ job_for() {
 	kmemleak_job "$v" "$kind" "$REPO/scripts/guest-kmemleak.sh"
 }
 
+# caught_vs VARIANT: for a planted fault (flag caught-vs-KERNEL), the
+# kernel whose expected results its run must fail; fails for the others.
+caught_vs() {
+	tr ',' '\n' <<<"$(variant_field "$1" 4)" | sed -n 's/^caught-vs-//p' | grep .
+}
+
+# judge_plant VARIANT KERNEL LOG [REPORT OPTIONS]: a plant is caught when
+# its log fails KERNEL's expected results; one result, printed as the
+# report's last line is.
+judge_plant() {
+	local v=$1 k=$2 log=$3 out
+	shift 3
+	out=$("$REPO/scripts/report.py" "$k" "$log" "$@" || true)
+	if ! grep -E '^(FAIL|dmesg|note)' <<<"$out"; then
+		echo "NOT CAUGHT $v: its run passes $k's expected results"
+		echo "$v: 0 passed, 1 failed, 0 skipped"
+	else
+		echo "CAUGHT $v: its run fails $k's expected results"
+		echo "$v: 1 passed, 0 failed, 0 skipped"
+	fi
+}
+
 # want_storm VARIANT: make the storm's boot? STORM=0: never; STORM=1:
 # always; unset: unless the variant is flagged storm-by-hand (v6.12, whose
 # storm runs upstream's code, not ours: CI keeps those minutes).
@@ -127,7 +149,11 @@ for v in "$@"; do
 		partial+=(--left-out "${storm##*/}")
 	fi
 	say "$v: results (log: $log)"
-	"$REPO/scripts/report.py" "$v" "$log" "${partial[@]}" | tee "$OUT/logs/$v.report" || true
+	if plant=$(caught_vs "$v"); then
+		judge_plant "$v" "$plant" "$log" "${partial[@]}" | tee "$OUT/logs/$v.report"
+	else
+		"$REPO/scripts/report.py" "$v" "$log" "${partial[@]}" | tee "$OUT/logs/$v.report" || true
+	fi
 	read -r p f s < <(tail -n 1 "$OUT/logs/$v.report" |
 		sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))

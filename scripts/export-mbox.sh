@@ -122,7 +122,9 @@ each_patch() {
 says_not_for_stable() { grep -qi 'not for stable' "$1"; }
 silent_on_stable() { ! says_not_for_stable "$1"; }
 exports_nothing() { ! grep -qE '^\+.*\bEXPORT_SYMBOL' "$1"; }
-names_upstream() { sed '/^---$/q' "$1" | grep -qE '^commit [0-9a-f]{40} upstream\.$'; }
+# (grep reads all of sed's output: with -q it could exit first, and the
+# SIGPIPE sed then took failed the pipeline under pipefail, now and then)
+names_upstream() { sed '/^---$/q' "$1" | grep -E '^commit [0-9a-f]{40} upstream\.$' >/dev/null; }
 
 # am_check WHAT FILE [SKIP_COVER]: the earlier layers' patch files, then
 # git am FILE, onto the clean base; the tree must be the one the patch

@@ -175,8 +175,9 @@ use_variant_arch() {
 # fragments VARIANT: the config fragments a variant is built with: the test
 # config, the series' KUnit suites where the variant has them, the
 # sanitizers for variants with the "kasan" flag, KVM for those with
-# the "kvm" flag, the AMD IOMMU for those with "iommu-amd", the production-like benchmark config (and no KUnit) for
-# those with the "bench" flag, its own
+# the "kvm" flag, the AMD IOMMU for those with "iommu-amd", the
+# production-like benchmark config (and no KUnit) for those with the
+# "bench" flag, its own
 # config/VARIANT.config if any, and EXTRA_CONFIG (a file) if set.
 fragments() {
 	echo "$REPO/config/test.config"

@@ -54,11 +54,11 @@ kvm: deps		## by hand: vfio_pci_kvm_test on vanilla and 6.12 with KVM (patched r
 	ONLY=vfio_pci_kvm_test STORM=0 scripts/run-tests.sh vanilla-kvm v6.12-kvm
 
 arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, *-kasan, plant-fold-pmd-*
-	scripts/arch-tests.sh $(VARIANTS)
+	scripts/run-tests.sh $(or $(VARIANTS),patched-i386 patched-arm64-64k)
 
 edges: deps		## by hand: the DMA edge test where IOVAs reach the top of dma_addr_t (i386 without PAE; QEMU's AMD IOMMU) on vanilla, stable, patched and a planted unmap-step wrap
-	ONLY=vfio_pci_dma_edge_test STORM=0 scripts/arch-tests.sh vanilla-i386 stable-i386 plant-unmap-wrap-i386
-	ONLY=vfio_pci_dma_edge_test STORM=0 scripts/run-tests.sh vanilla-amd stable-amd patched-amd plant-unmap-wrap-amd
+	ONLY=vfio_pci_dma_edge_test STORM=0 scripts/run-tests.sh vanilla-i386 stable-i386 plant-unmap-wrap-i386 \
+		vanilla-amd stable-amd patched-amd plant-unmap-wrap-amd
 
 bench: deps		## by hand: vanilla, stable, patched and 6.12 side by side, production and debug configs (results/bench/)
 	scripts/bench.sh

@@ -24,7 +24,7 @@
 # if at most one of them boots a 16 GiB BAR2).
 # Writes results/bench/{bench.csv,table.md,*.png,boots.txt}, or
 # BENCH_RESULTS/ (two runs of different kernels at once must not share a
-# CSV; concatenate their rows after the header and run bench/report.py
+# CSV; concatenate their rows after the header and run bench/tables.py
 # CSV DIR on the whole). With
 # arguments only the kernels named are measured; BENCH_KEEP=1 keeps the
 # other kernels' rows of an earlier run. BENCH_NO_BUILD=1 boots what is
@@ -145,4 +145,4 @@ for v in "$@"; do
 done
 say "bench: guests done in $((SECONDS - t0)) s"
 echo "all guests: $((SECONDS - t0)) s host wall time" >> "$res/boots.txt"
-"$REPO/bench/report.py" "$csv" "$res"
+"$REPO/bench/tables.py" "$csv" "$res"

@@ -1,24 +1,30 @@
 #!/bin/bash
 # boot.sh [options] VARIANT [COMMAND...]
-#   Boot a built kernel variant under QEMU q35 with an emulated Intel IOMMU
-#   (AMD's for variants flagged iommu-amd) and the test devices, bound to
-#   vfio-pci in the guest:
+#   Boot a built kernel variant under QEMU as its architecture's row of
+#   scripts/arch.conf says (machine, CPU, memory, IOMMU, root), with the
+#   test devices, which the guest binds to vfio-pci:
 #     edu       1234:11e8  alone behind a PCIe root port (bus reset possible),
 #                          DMA to any IOVA (dma_mask; its default is 28 bits)
-#     ivshmem   1af4:1110  ivshmem-plain, BAR2 = 1 GiB file out/ivshmem.img
-#                          (--shm-size, --shm-ram: another size, or RAM)
+#     ivshmem   1af4:1110  ivshmem-plain, BAR2 = the file IVSHMEM (default
+#                          out/ivshmem-SIZE.img, SIZE from arch.conf or
+#                          --shm-size; the caller fills it: scripts/ivshmem.py)
 #     nvme      1b36:0010  reports VFIO_DEVICE_FLAGS_RESET (it has FLR)
-#     2 x e1000 8086:100e  on one QEMU hub, for DPDK
-#   The guest's root is the host's, read-only over 9p. COMMAND (a shell
-#   command line, default: an interactive-less "uname -a") runs in the guest
-#   as root with VFIO_SELFTESTS_BDF, HARNESS_VARIANT, HARNESS_KERNEL and OUT set;
-#   the serial log goes to stdout and to out/logs/VARIANT-*.log.
+#     2 x e1000 8086:100e  on one QEMU hub, for DPDK (arch.conf: "nics")
+#   Variants flagged iommu-amd get QEMU's AMD IOMMU instead of VT-d.
+#   COMMAND (a shell command line, default "uname -a") runs in the guest as
+#   root, with VFIO_SELFTESTS_BDF, HARNESS_VARIANT, HARNESS_KERNEL,
+#   HARNESS_GUEST (the guest scripts) and OUT set, after scripts/guest/
+#   init.sh has bound the devices; on a 9p root it is a file the guest
+#   reads from the host, on an initramfs root (scripts/mk-initramfs.sh)
+#   it is /jobs/main. The serial log goes to stdout and to
+#   out/logs/VARIANT-*.log.
 # Options:
-#   --icount       -icount shift=0,sleep=off (guest clock counts instructions)
-#   --timeout S    host-side limit for the whole guest run (default 1800)
+#   --icount       -icount shift=0,sleep=off and one vCPU (the guest clock
+#                  counts instructions)
+#   --timeout S    host-side limit for the whole guest run (default: arch.conf)
 #   --log FILE     where to write the serial log
-#   --mem SIZE     guest memory (default 3G)
-#   --shm-size S   size of the ivshmem BAR2 (default 1G; a power of two)
+#   --mem SIZE     guest memory (default: arch.conf)
+#   --shm-size S   size of the ivshmem BAR2 (a power of two)
 #   --shm-ram      back the ivshmem BAR2 with QEMU's private anonymous memory
 #                  (memory-backend-ram, share=off) instead of the file:
 #                  pages the guest only reads stay the host's zero page, so
@@ -27,9 +33,10 @@
 #                  boots with pvm_no_zero_page=1, and every page read is
 #                  allocated: a 16 GiB BAR takes about 17 GB); the host sees
 #                  nothing the guest writes (no ivshmem.py checks)
+#   --shm-size-of  print the variant's default ivshmem BAR2 size and exit
 . "$(dirname "$0")/lib.sh"
 
-icount=0 timeout=1800 log="" mem=3G shm_size=1G shm_ram=0
+icount=0 timeout="" log="" mem="" shm_size="" shm_ram=0 size_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--icount) icount=1 ;;
@@ -38,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift ;;
 	--shm-size) shm_size=$2; shift ;;
 	--shm-ram) shm_ram=1 ;;
+	--shm-size-of) size_only=1 ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -45,40 +53,60 @@ while [ $# -gt 0 ]; do
 done
 [ $# -ge 1 ] || die "usage: boot.sh [options] VARIANT [COMMAND...]"
 variant=$1; shift
-variant_field "$variant" 2 >/dev/null
-kernel=$(build_dir "$variant")/arch/x86/boot/bzImage
+arch=$(variant_arch "$variant")
+field() { arch_field "$arch" "$1"; }
+shm_size=${shm_size:-$(field $A_SHM)}
+if [ $size_only = 1 ]; then echo "$shm_size"; exit 0; fi
+timeout=${timeout:-$(field $A_TIMEOUT)} mem=${mem:-$(field $A_MEM)}
+root=$(field $A_ROOT) qemu=$(field $A_QEMU)
+use_variant_arch "$variant"
+kernel=$(build_dir "$variant")/$BUILD_IMAGE_PATH
 [ -f "$kernel" ] || die "no kernel for $variant; run scripts/build.sh $variant"
+command -v "$qemu" >/dev/null || die "no $qemu (scripts/run-tests.sh installs what arch.conf lists)"
 mkdir -p "$OUT/logs" "$OUT/run"
 [ -n "$log" ] || log=$OUT/logs/$variant-$(date +%Y%m%d-%H%M%S).log
 
-# The job: a script on the host file system that the guest runs. It knows
-# which kernel it runs on (clients boot the same one in a nested guest).
+# The job: it knows which kernel it runs on (clients boot the same one in
+# a nested guest).
 job=$(mktemp "$OUT/run/job.XXXXXX")
 {
 	printf 'export HARNESS_VARIANT=%q HARNESS_KERNEL=%q OUT=%q\n' "$variant" "$kernel" "$OUT"
 	echo "${*:-uname -a}"
 } > "$job"
+nvme=$job.nvme
+truncate -s 16M "$nvme"
+trap 'rm -f "$job" "$nvme"' EXIT
 
-# 1 GiB ivshmem backing file; the caller fills it (scripts/ivshmem.py).
-# Guests that run at the same time need their own (IVSHMEM=path).
-shm=${IVSHMEM:-$OUT/ivshmem.img}
+# The root: the host's over 9p, or the variant's initramfs with the job in it
+case "$root" in
+9p)	root_args=(
+		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+		-device virtio-9p-pci,fsdev=root,mount_tag=root,addr=0x2)
+	append="root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose ro init=$REPO/scripts/guest/init.sh harness_job=$job" ;;
+initramfs)
+	"$REPO/scripts/mk-initramfs.sh" "$variant" "$job" >&2
+	root_args=(-initrd "$OUT/arch/$variant/initramfs.cpio")
+	append="harness_job=/jobs/main" ;;
+*)	die "arch.conf: $arch has an unknown root '$root'" ;;
+esac
+
+# ivshmem's BAR2: a file the caller fills (scripts/ivshmem.py), or RAM.
+# Guests that run at the same time need their own file (IVSHMEM=path).
+shm=${IVSHMEM:-$OUT/ivshmem-$shm_size.img}
 if [ $shm_ram = 1 ]; then
 	shm_backend=(-object memory-backend-ram,id=shm,size="$shm_size",share=off)
 else
 	truncate -s ">$shm_size" "$shm"		# made, or grown to the size
 	shm_backend=(-object memory-backend-file,id=shm,size="$shm_size",mem-path="$shm",share=on)
 fi
-nvme=$job.nvme
-truncate -s 16M "$nvme"
 
-accel=$("$REPO/scripts/detect-accel.sh" "$kernel")
-# The IOMMU: VT-d, or AMD's for variants flagged iommu-amd (first on the
-# bus, as QEMU wants it)
-iommu=(-device intel-iommu,intremap=on,caching-mode=on)
+# The IOMMU: the architecture's, or AMD's for variants flagged iommu-amd
+# (first on the bus, as QEMU wants it)
+iommu=$(field $A_IOMMU)
 edu=(-device pcie-root-port,id=rp1,chassis=1,addr=0x3
 	-device edu,bus=rp1,addr=0x0,dma_mask=0xffffffffffffffff)
 if variant_has "$variant" iommu-amd; then
-	iommu=(-device amd-iommu,intremap=on)
+	iommu=amd-iommu,intremap=on
 	# Behind the root port, QEMU 7.2's AMD IOMMU did not translate edu's
 	# DMA (every p2p test failed, with no event logged in the guest); its
 	# amdvi_host_dma_iommu() keys an address space by the bus number at
@@ -87,21 +115,25 @@ if variant_has "$variant" iommu-amd; then
 	# translated; the edge test needs no bus reset.
 	edu=(-device edu,addr=0x3,dma_mask=0xffffffffffffffff)
 fi
+nics=()
+[ "$(field $A_DEVICES)" != nics ] || nics=(
+	-netdev hubport,id=p0,hubid=0 -device e1000,netdev=p0,addr=0x6
+	-netdev hubport,id=p1,hubid=0 -device e1000,netdev=p1,addr=0x7)
+
+accel=tcg
+[ "$qemu" != qemu-system-x86_64 ] || accel=$("$REPO/scripts/detect-accel.sh" "$kernel")
 qemu_args=(
-	-M q35,kernel-irqchip=split -accel "$accel" -cpu max -smp 2 -m "$mem"
+	-M "$(field $A_MACHINE)" -accel "$accel" -cpu "$(field $A_CPU)" -smp 2 -m "$mem"
 	-nodefaults -display none -no-reboot -serial stdio
-	"${iommu[@]}"
-	-kernel "$kernel"
-	-append "console=ttyS0 intel_iommu=on no_timer_check panic=-1 oops=panic root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose ro init=$REPO/scripts/guest-init.sh harness_job=$job"
-	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
-	-device virtio-9p-pci,fsdev=root,mount_tag=root,addr=0x2
+	${iommu:+-device "$iommu"}
+	-kernel "$kernel" "${root_args[@]}"
+	-append "$(field append) panic=-1 oops=panic $append"
 	"${edu[@]}"
 	"${shm_backend[@]}"
 	-device ivshmem-plain,memdev=shm,addr=0x4
 	-drive file="$nvme",if=none,id=nvm,format=raw
 	-device nvme,serial=vfio0001,drive=nvm,addr=0x5
-	-netdev hubport,id=p0,hubid=0 -device e1000,netdev=p0,addr=0x6
-	-netdev hubport,id=p1,hubid=0 -device e1000,netdev=p1,addr=0x7
+	"${nics[@]}"
 )
 if [ $icount = 1 ]; then
 	[ "$accel" = tcg ] || die "--icount needs TCG"
@@ -109,12 +141,11 @@ if [ $icount = 1 ]; then
 	# anyway, and 6.1 hangs bringing up a second CPU with sleep=off.
 	qemu_args+=(-icount shift=0,sleep=off -smp 1)
 fi
-say "booting $variant ($accel$([ $icount = 1 ] && echo ", icount")) limit ${timeout}s, log $log"
+say "booting $variant ($arch, $qemu, $accel$([ $icount = 1 ] && echo ", icount"), ivshmem $shm_size)" \
+	"limit ${timeout}s, log $log"
 set +e
-timeout -k 10 "$timeout" qemu-system-x86_64 "${qemu_args[@]}" \
-	</dev/null 2>&1 | tee "$log"
+timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" </dev/null 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-rm -f "$job" "$nvme"
 [ "$rc" != 124 ] || { echo "harness: guest timed out after ${timeout}s" | tee -a "$log"; exit 124; }
 grep -q '^### job end' "$log" || { echo "harness: guest ended without finishing its job" | tee -a "$log"; exit 1; }

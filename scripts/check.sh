@@ -6,7 +6,9 @@
 #     compiled and linked (the compressed bzImage would add only time);
 #  4. sparse (make C=2) on drivers/vfio reports nothing the base did not;
 #  5. the patch set of every other 6.1 variant (scripts/variants.conf: the
-#     fix layer alone with the tests, ...) applies with git am on its own.
+#     fix layer alone with the tests, ...) applies with git am on its own;
+#  6. the generated results table (docs/results/verdicts.md) is what its
+#     data gives (scripts/results-table.py check).
 # The series on the newest linux-source-6.1 in Debian's archive is a report
 # made by hand (make newest, scripts/check-newest.sh): it compiles a third
 # tree, and CI's time is kept for the gates.
@@ -153,6 +155,9 @@ for v in $(awk '!/^#/ && NF && $2 == "6.1" && $3 != "all" && $3 != "selftests" {
 		fail=1
 	fi
 done
+
+# 6. The generated results table is not stale.
+"$REPO/scripts/results-table.py" check || fail=1
 
 [ $fail = 0 ] && say "check: all good" || say "check: FAILED"
 exit $fail

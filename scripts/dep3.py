@@ -28,15 +28,27 @@ import sys
 
 UPSTREAM_URL = "https://git.kernel.org/linus/%s"
 UPSTREAM = re.compile(r"^commit ([0-9a-f]{40}) upstream\.$", re.M)
+
+
+def layers():
+    """patches/6.1/layers.conf: layer -> (stable, Debian directory, Origin)"""
+    conf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "patches", "6.1", "layers.conf")
+    out = {}
+    with open(conf) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            col = [c.strip() for c in line.split("|")]
+            out[col[0]] = (col[1], col[5], col[6])
+    return out
+
+
+LAYERS = layers()
 # Layers of backports: Origin names the upstream commit of each patch
-BACKPORTS = ("limits", "fix")
+BACKPORTS = tuple(k for k, v in LAYERS.items() if v[0] == "backport")
 # Origin of the other layers, which have no upstream commit
-ORIGIN = {
-    "ours": "other, not yet upstream: written for this series; the same bug is in mainline",
-    "fast": "other, not for stable: a speed-up with no upstream equivalent",
-    "tests": "other, tests and documentation of this series",
-}
-DIR = {"limits": "bugfix/all", "fix": "bugfix/all", "ours": "bugfix/all", "fast": "features/all", "tests": "bugfix/all"}
+ORIGIN = {k: v[2] for k, v in LAYERS.items() if k not in BACKPORTS}
+DIR = {k: v[1] for k, v in LAYERS.items()}
 
 
 def split_patch(text):

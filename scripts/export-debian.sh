@@ -38,13 +38,9 @@ n=${#entries[@]}
 patches=("${entries[@]/#* /$SERIES_DIR/}")
 
 clean_base() { base_worktree "$src" "$tree" "$tag"; }
-# series.add's comment above each layer's lines
-declare -A about=(
-	[limits]="type1 up to the addressable limit: backports of the upstream commits; EINVAL becomes EOVERFLOW for wrapping arguments"
-	[fix]="The fix: backports of the upstream commits (Origin names each)"
-	[ours]="Fixes of this series not upstream yet (the same bugs are in mainline)"
-	[fast]="Speed-ups on top of the fix, not for stable"
-	[tests]="Selftests, KUnit tests and documentation of the fix")
+# series.add's comment above each layer's lines (patches/6.1/layers.conf)
+declare -A about
+for l in $SERIES_LAYERS; do about[$l]=$(layer_field "$l" 8); done
 
 # 1. The series as git am makes it, signed off by the submitter: its
 # tree is what quilt must give, its format-patch what dep3.py converts.

@@ -1,20 +1,14 @@
 #!/bin/bash
-# export-mbox.sh : write each layer of patches/6.1 (scripts/lib.sh) as an
-# mbox for its mailing list and for git am / b4, and check it.
-#
-#   layer  out/ship/...             subject prefix   applies on
-#   limits vfio-type1-6.1.y-vN.mbox PATCH 6.1.y      the base (to stable@)
-#   fix    vfio-pci-6.1.y-vN.mbox   PATCH 6.1.y      the base (to stable@)
-#   ours   vfio-pci-fixes-vN.mbox   PATCH            base + fix
-#   fast   vfio-pci-fastpath-vN     RFC PATCH 6.1    base + limits + fix + ours
-#   tests  vfio-pci-tests-vN.mbox   PATCH 6.1        base + limits + fix (as
-#                                                    the stable variant does)
+# export-mbox.sh : write each layer of patches/6.1 as an mbox for its
+# mailing list and for git am / b4, and check it; patches/6.1/layers.conf
+# says each layer's mbox, subject prefix, the layers it applies on and
+# whether it goes to stable@.
 #
 # Each mbox is the layer's cover letter (patch 0/N, from
 # patches/6.1/cover-letter.LAYER) and the layer's patches in series order,
 # every patch In-Reply-To and References the cover letter (IN_REPLY_TO=
 # <msgid> threads the cover letters too, IN_REPLY_TO_fix=<msgid> one
-# layer's), To: stable@ (limits, fix) or the VFIO maintainers, Cc: whoever the
+# layer's), To: stable@ (the backport layers) or the VFIO maintainers, Cc: whoever the
 # kernel's get_maintainer.pl names for the layer's patches, From: and
 # signed off by the submitter (scripts/identity.sh), ending in the format-patch
 # "base-commit:" line naming the Debian base and, for a layer on top of
@@ -35,12 +29,11 @@
 # no new EXPORT_SYMBOL, every patch names its upstream commit; for the
 # fast path, every patch says it is not for stable.
 
-# LAYERS from the environment picks the mboxes; lib.sh sets LAYERS to the
-# list of all layers, so read it first.
-only=${LAYERS:-}
+# LAYERS from the environment picks the mboxes (all of lib.sh's
+# SERIES_LAYERS by default).
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/identity.sh"
-only=${only:-${LAYERS// /,}}
+only=${LAYERS:-${SERIES_LAYERS// /,}}
 
 BASE=6.1
 REROLL=${REROLL:-1}
@@ -49,19 +42,19 @@ vtag=""                                  # " vN" in subjects, after the prefix
 ship=$OUT/ship
 tree=$ship/mbox-tree
 
-declare -A name=([limits]=vfio-type1-6.1.y [fix]=vfio-pci-6.1.y [ours]=vfio-pci-fixes [fast]=vfio-pci-fastpath
-	[tests]=vfio-pci-tests)
-declare -A prefix=([limits]="PATCH 6.1.y" [fix]="PATCH 6.1.y" [ours]=PATCH [fast]="RFC PATCH 6.1" [tests]="PATCH 6.1")
-# The layers a layer applies on.  The tests test and describe the
-# backports, so they go on those alone, like the stable variant; the fast
-# path's type1 patches build on the addressable-limit fixes.
-declare -A needs=([limits]="" [fix]="" [ours]=fix [fast]=limits,fix,ours [tests]=limits,fix)
+# Each layer's mbox name, subject prefix, the layers it applies on, and
+# whether it is for stable (patches/6.1/layers.conf)
+declare -A name prefix needs stable
+for l in $SERIES_LAYERS; do
+	name[$l]=$(layer_field "$l" 3) prefix[$l]=$(layer_field "$l" 4)
+	needs[$l]=$(layer_field "$l" 5) stable[$l]=$(layer_field "$l" 2)
+done
 # The layers that go to stable@: upstream-equivalent backports only
-stable_layer() { [ "$1" = limits ] || [ "$1" = fix ]; }
+stable_layer() { [ "${stable[$1]}" = backport ]; }
 
 identity_init
 for l in ${only//,/ }; do
-	[ -n "${name[$l]:-}" ] || die "LAYERS: no layer '$l' (layers: $LAYERS)"
+	[ -n "${name[$l]:-}" ] || die "LAYERS: no layer '$l' (layers: $SERIES_LAYERS)"
 	[ -f "$SERIES_DIR/cover-letter.$l" ] || die "$SERIES_DIR/cover-letter.$l missing"
 	[ -n "$(series_layers "$l")" ] || die "layer $l has no patches in $SERIES_DIR/series"
 	# A reroll says what changed in every mbox it sends.
@@ -302,19 +295,19 @@ EOF
 		verdict SKIP "$mbox_name: b4 am: b4 not installed (scripts/install-deps.sh installs it)"
 	fi
 	identity_check "$mbox_name" "$mbox"
-	case $l in
-	limits|fix)
+	case ${stable[$l]} in
+	backport)
 		each_patch "for stable: no patch says \"not for stable\"" silent_on_stable
 		each_patch "no patch adds an EXPORT_SYMBOL" exports_nothing
 		each_patch "every patch says \"commit <sha> upstream.\"" names_upstream ;;
-	fast)
+	never)
 		each_patch "every patch says \"not for stable\"" says_not_for_stable ;;
 	esac
 }
 
 fail=0
 mboxes=()
-for l in $LAYERS; do
+for l in $SERIES_LAYERS; do
 	[[ ",$only," != *",$l,"* ]] || export_layer "$l"
 done
 clean_base

@@ -32,28 +32,33 @@ variant_field() {
 	echo "$v"
 }
 
-# variant_has VARIANT FLAG: whether the variant's flags (column 4) name FLAG
-variant_has() { [[ ",$(variant_field "$1" 4)," == *",$2,"* ]]; }
+# variant_has VARIANT FLAG: whether the variant's flags (column 5) name FLAG
+variant_has() { [[ ",$(variant_field "$1" 5)," == *",$2,"* ]]; }
 
-# kmemleak_job VARIANT clear|main|storm CMD: a job line of a sanitizer
-# kernel's (flag "kasan") kmemleak step, scripts/guest-kmemleak.sh run as
-# CMD in the guest. clear: first in a boot, so that only what leaks from
-# then on counts; main, storm: last in that boot, as it releases the
-# devices (test kmemleak, or kmemleak_after_storm). Nothing for others.
-kmemleak_job() {
-	variant_has "$1" kasan || return 0
-	case "$2" in
-	clear) echo "$3 clear" ;;
-	main) echo "run_bounded kmemleak 300 $3" ;;
-	storm) echo "run_bounded kmemleak_after_storm 300 $3" ;;
-	esac
+# variant_flag_value VARIANT PREFIX: the rest of the flag that starts with
+# PREFIX (e.g. "arch-"), or nothing
+variant_flag_value() {
+	tr ',' '\n' <<<"$(variant_field "$1" 5)" | sed -n "s/^$2//p" | head -n 1
+}
+
+# variant_role VARIANT: the role (column 4) without its kernel:
+# product, stable, ref, plant or probe
+variant_role() { local r; r=$(variant_field "$1" 4); echo "${r%%:*}"; }
+
+# judged_as VARIANT: the kernel whose expected results judge the variant's
+# run: a plant's or a probe's ("plant:KERNEL"), else the variant itself
+judged_as() {
+	local r
+	r=$(variant_field "$1" 4)
+	case "$r" in *:*) echo "${r#*:}" ;; *) echo "$1" ;; esac
 }
 
 # The variants "make test" runs (flag "test"), in variants.conf order
-all_variants() { awk '!/^#/ && NF && ("," $4 ",") ~ /,test,/ { print $1 }' "$REPO/scripts/variants.conf"; }
+all_variants() { awk '!/^#/ && NF && ("," $5 ",") ~ /,test,/ { print $1 }' "$REPO/scripts/variants.conf"; }
 
 # The layers of patches/6.1/series, in order. A line "[NAME]" there starts
-# layer NAME; every patch belongs to the layer above it.
+# layer NAME; every patch belongs to the layer above it. What each layer
+# is and where it goes: patches/6.1/layers.conf.
 #   limits type1's DMA map and unmap up to the addressable limit: backports
 #          of upstream's fixes, for stable (after 6.12.y) on their own
 #   fix    the fix for stable: each patch equivalent to an upstream commit
@@ -62,7 +67,16 @@ all_variants() { awk '!/^#/ && NF && ("," $4 ",") ~ /,test,/ { print $1 }' "$REP
 #   fast   the fast path: speed-ups, not for stable (Debian's features/)
 #   tests  selftests, KUnit and documentation: in the tree and in CI,
 #          never in the stable mbox
-LAYERS="limits fix ours fast tests"
+# layer_field LAYER COLUMN: a field of layers.conf ("-" read as empty),
+# COLUMN counted from 1 (the layer's name)
+layer_field() {
+	awk -F'|' -v n="$1" -v c="$2" '
+		!/^#/ && NF { l = $1; gsub(/^ +| +$/, "", l)
+			if (l == n) { v = $c; gsub(/^ +| +$/, "", v); if (v != "-") print v; exit } }' \
+		"$SERIES_DIR/layers.conf"
+}
+SERIES_LAYERS=$(awk -F'|' '!/^#/ && NF { gsub(/ /, "", $1); printf "%s ", $1 }' "$SERIES_DIR/layers.conf")
+SERIES_LAYERS=${SERIES_LAYERS% }
 
 # series_entries: "LAYER FILE" for every patch of the series, in order
 series_entries() {
@@ -94,13 +108,13 @@ series_patches() {
 	spec=$(variant_field "$1" 3)
 	which=${spec%%+*}
 	case "$which" in
-	all) series_layers "${LAYERS// /,}" ;;
+	all) series_layers "${SERIES_LAYERS// /,}" ;;
 	selftests)
 		series_entries | while read -r layer p; do
 			case "$p" in *-selftests-*) echo "$SERIES_DIR/$p" ;; esac
 		done ;;
 	*)	for layer in ${which//,/ }; do
-			[[ " $LAYERS " == *" $layer "* ]] || die "variant $1: no layer '$layer'"
+			[[ " $SERIES_LAYERS " == *" $layer "* ]] || die "variant $1: no layer '$layer'"
 		done
 		series_layers "$which" ;;
 	esac
@@ -123,6 +137,7 @@ src_git() { echo "$OUT/src/$1"; }        # pristine base, one commit, branch "ba
 tree_dir() {
 	local a
 	a=$(variant_arch "$1")
+	[ "$a" = x86_64 ] && a=""
 	echo "$OUT/tree/$(variant_field "$1" 2)${a:+-arch}"
 }
 build_dir() { echo "$OUT/build/$1"; }    # a variant's O= directory
@@ -149,27 +164,41 @@ timed() {
 	say "done in $((SECONDS - t0)) s: $*"
 }
 
-# variant_arch VARIANT: the architecture profile of a variant that is not
-# built for x86-64, from its flag "arch-PROFILE" (scripts/arch-tests.sh):
-# i386 (no PAE), arm64 (4 KiB pages) or arm64-64k (64 KiB pages, 42-bit
-# VA); nothing for the x86-64 variants.
-variant_arch() { tr ',' '\n' <<<"$(variant_field "$1" 4)" | sed -n 's/^arch-//p' | head -n 1; }
+# variant_arch VARIANT: the architecture a variant is built for and booted
+# on, a row of scripts/arch.conf: its flag "arch-NAME", x86_64 without one
+variant_arch() {
+	local a
+	a=$(variant_flag_value "$1" arch-)
+	echo "${a:-x86_64}"
+}
+
+# arch_field ARCH COLUMN: a column of scripts/arch.conf ("-" read as
+# empty); COLUMN "append" is the rest of the line
+arch_field() {
+	local v
+	v=$(awk -v n="$1" -v c="$2" '
+		!/^#/ && $1 == n {
+			if (c == "append") { for (i = 18; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : ""); print ""; exit }
+			print $c; exit }' "$REPO/scripts/arch.conf")
+	[ -n "$v" ] || die "no architecture '$1' with a column $2 in scripts/arch.conf"
+	[ "$v" = - ] || echo "$v"
+}
+# arch.conf's columns by name, for arch_field
+A_KARCH=2 A_CROSS=3 A_IMAGE=4 A_CONFIGS=5 A_QEMU=6 A_MACHINE=7 A_CPU=8 A_MEM=9
+A_IOMMU=10 A_DEVICES=11 A_SHM=12 A_ROOT=13 A_DEB=14 A_ELF=15 A_TIMEOUT=16
+A_PKGS=17
 
 # use_variant_arch VARIANT: set what kconfig, kmake and build.sh need for the
-# variant's architecture: BUILD_ARCH (make's ARCH), BUILD_CROSS
-# (CROSS_COMPILE), BUILD_IMAGE (the make target) and BUILD_IMAGE_PATH (the
-# kernel file, relative to the build directory). x86-64 when unset.
+# variant's architecture (scripts/arch.conf): BUILD_ARCH (make's ARCH),
+# BUILD_CROSS (CROSS_COMPILE), BUILD_IMAGE (the make target) and
+# BUILD_IMAGE_PATH (the kernel file, relative to the build directory).
 use_variant_arch() {
-	case "$(variant_arch "$1")" in
-	"")	BUILD_ARCH=x86_64 BUILD_CROSS='' BUILD_IMAGE=bzImage
-		BUILD_IMAGE_PATH=arch/x86/boot/bzImage ;;
-	i386)	BUILD_ARCH=i386 BUILD_CROSS=i686-linux-gnu- BUILD_IMAGE=bzImage
-		BUILD_IMAGE_PATH=arch/x86/boot/bzImage ;;
-	arm64|arm64-*)
-		BUILD_ARCH=arm64 BUILD_CROSS=aarch64-linux-gnu- BUILD_IMAGE=Image
-		BUILD_IMAGE_PATH=arch/arm64/boot/Image ;;
-	*)	die "variant $1: unknown architecture profile '$(variant_arch "$1")'" ;;
-	esac
+	local a
+	a=$(variant_arch "$1")
+	BUILD_ARCH=$(arch_field "$a" $A_KARCH)
+	BUILD_CROSS=$(arch_field "$a" $A_CROSS)
+	BUILD_IMAGE_PATH=$(arch_field "$a" $A_IMAGE)
+	BUILD_IMAGE=${BUILD_IMAGE_PATH##*/}
 }
 
 # fragments VARIANT: the config fragments a variant is built with: the test
@@ -191,12 +220,11 @@ fragments() {
 	! variant_has "$1" kvm || echo "$REPO/config/kvm.config"
 	! variant_has "$1" iommu-amd || echo "$REPO/config/iommu-amd.config"
 	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
-	# another architecture: config/arch-ARCH.config, then
-	# config/arch-PROFILE.config (e.g. arch-arm64 + arch-arm64-64k)
-	local a
-	a=$(variant_arch "$1")
-	[ -z "$a" ] || { echo "$REPO/config/arch-${a%%-*}.config"
-		[ "$a" = "${a%%-*}" ] || echo "$REPO/config/arch-$a.config"; }
+	# the architecture's fragments (scripts/arch.conf)
+	local c
+	for c in $(arch_field "$(variant_arch "$1")" $A_CONFIGS | tr ',' ' '); do
+		echo "$REPO/config/$c.config"
+	done
 	[ -z "${EXTRA_CONFIG:-}" ] || echo "$EXTRA_CONFIG"
 }
 

@@ -1,17 +1,15 @@
 #!/bin/bash
-# mk-initramfs.sh VARIANT [NAME=JOBFILE...]
-#   The root file system of a guest for another architecture (variants with
-#   a flag arch-PROFILE, scripts/arch-tests.sh), which cannot run the
-#   host's x86-64 user space over 9p as scripts/boot.sh's guests do:
-#   out/arch/VARIANT/initramfs.cpio (newc, uncompressed) with
-#     /init            scripts/arch-init.sh: what scripts/guest-init.sh does
+# mk-initramfs.sh VARIANT JOBFILE
+#   The root file system of a guest whose architecture's root is an
+#   initramfs (scripts/arch.conf), which cannot run the host's x86-64 user
+#   space over 9p: out/arch/VARIANT/initramfs.cpio (newc, uncompressed) with
+#     /init            scripts/guest/init.sh, PID 1 of every guest
+#     /guest/          the other guest scripts (binding, markers, kmemleak)
 #     /bin/busybox     Debian's busybox-static for the guest's architecture
 #     /tests/vfio/     the variant's vfio selftests, cross-built static by
 #                      scripts/build.sh, and their settings file
-#     /jobs/NAME       each JOBFILE given (run by /init when the kernel
-#                      command line says harness_job=/jobs/NAME)
-#     /guest-*.sh      the guest scripts the jobs use (binding, markers,
-#                      the kmemleak scan of sanitizer kernels)
+#     /jobs/main       JOBFILE (the kernel command line says
+#                      harness_job=/jobs/main; scripts/boot.sh)
 #
 # busybox-static:ARCH is fetched with apt into a state of its own under
 # out/arch/debian/ARCH (scripts/lib.sh: apt_private_update) and unpacked
@@ -20,15 +18,13 @@
 # busybox.
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 1 ] || die "usage: mk-initramfs.sh VARIANT [NAME=JOBFILE...]"
-variant=$1; shift
+[ $# = 2 ] || die "usage: mk-initramfs.sh VARIANT JOBFILE"
+variant=$1 jobfile=$2
 arch=$(variant_arch "$variant")
-[ -n "$arch" ] || die "$variant is not a variant for another architecture (flag arch-PROFILE)"
-case "$arch" in
-i386) deb_arch=i386 elf='Intel 80386' ;;
-arm64*) deb_arch=arm64 elf='ARM aarch64' ;;
-*) die "no Debian architecture for profile $arch" ;;
-esac
+[ "$(arch_field "$arch" $A_ROOT)" = initramfs ] || die "$variant ($arch) boots with the host's root, not an initramfs"
+deb_arch=$(arch_field "$arch" $A_DEB)
+elf=$(arch_field "$arch" $A_ELF)
+
 b=$(build_dir "$variant")
 [ -d "$b/kselftest/vfio" ] || die "no selftests in $b; run scripts/build.sh $variant"
 
@@ -56,33 +52,29 @@ fetch_busybox() {
 }
 
 busybox=${BUSYBOX:-$(fetch_busybox "$deb_arch")}
-file -L "$busybox" | grep -q "$elf" || die "$busybox is not a $elf program: $(file -L "$busybox")"
+file -L "$busybox" | grep -qE "$elf" || die "$busybox is not a $elf program: $(file -L "$busybox")"
 file -L "$busybox" | grep -q 'statically linked' || die "$busybox is not static"
 
 dest=$OUT/arch/$variant
 root=$dest/root
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,jobs,tests/vfio}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,jobs,guest,tests/vfio}
 cp "$busybox" "$root/bin/busybox"
-cp "$REPO/scripts/arch-init.sh" "$root/init"
-cp "$REPO/scripts/guest-bind.sh" "$root/guest-bind.sh"
-cp "$REPO/scripts/guest-job.sh" "$root/guest-job.sh"
-cp "$REPO/scripts/guest-kmemleak.sh" "$root/guest-kmemleak.sh"
+ln -s busybox "$root/bin/sh"		# /init's interpreter
+cp "$REPO/scripts/guest/init.sh" "$root/init"
+cp "$REPO"/scripts/guest/{bind,job,kmemleak}.sh "$root/guest/"
+cp "$jobfile" "$root/jobs/main"
 chmod 755 "$root/init"
 for p in "$b"/kselftest/vfio/*; do
 	[ -f "$p" ] || continue
 	if [ -x "$p" ]; then
-		file "$p" | grep -q "$elf.*statically linked" ||
+		file "$p" | grep -qE "$elf.*statically linked" ||
 			die "$p is not a static $elf program: $(file "$p")"
 	fi
 	cp "$p" "$root/tests/vfio/"
-done
-for j in "$@"; do
-	[ -f "${j#*=}" ] || die "no job file ${j#*=}"
-	cp "${j#*=}" "$root/jobs/${j%%=*}"
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$dest/initramfs.cpio.tmp"
 mv "$dest/initramfs.cpio.tmp" "$dest/initramfs.cpio"
 say "initramfs: $dest/initramfs.cpio ($(du -h "$dest/initramfs.cpio" | cut -f1):" \
 	"busybox $(basename "$(dirname "$(dirname "$busybox")")"), $(ls "$root/tests/vfio" | wc -l) test files," \
-	"jobs: $(ls "$root/jobs" | paste -sd' ' -))"
+	"job: $jobfile)"

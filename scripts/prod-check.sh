@@ -10,8 +10,9 @@
 #              (make prodcheck)
 #   arm64-4k   Debian's config.arm64_none_arm64 (4 KiB pages, 48-bit VA)
 #              + config/cross-vfio-drivers.config + config/cross-arm64.config
-#   arm64-64k  the same + config/cross-arm64-64k.config: 64 KiB pages with a
-#              42-bit VA, two page-table levels, the PMD folded
+#   arm64-64k  the same + config/arch-arm64-64k.config (the page geometry
+#              of make arch's arm64-64k): 64 KiB pages with a 42-bit VA,
+#              two page-table levels, the PMD folded
 #   i386       Debian's config.i386_none_686 (the flavour without PAE)
 #              + config/cross-vfio-drivers.config + config/cross-i386.config
 #   riscv64    defconfig + config/cross-kvm-vfio.config (bookworm has no
@@ -81,7 +82,7 @@ profile() {
 		DEB_FRAGS=(cross-vfio-drivers cross-arm64) DEF_FRAGS=(cross-kvm-vfio)
 		NOTE="4 KiB pages"
 		if [ "$1" = arm64-64k ]; then
-			DEB_FRAGS+=(cross-arm64-64k) DEF_FRAGS+=(cross-arm64-64k)
+			DEB_FRAGS+=(arch-arm64-64k) DEF_FRAGS+=(arch-arm64-64k)
 			NOTE="64 KiB pages, 42-bit VA, PMD folded"
 		fi
 		CONSUMERS=(samples/vfio-mdev/ arch/arm64/kvm/../../../virt/kvm/vfio.o) ;;

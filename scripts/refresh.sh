@@ -4,7 +4,7 @@
 # layers (scripts/lib.sh) kept: a patch stays in the layer of the patch with
 # the same subject; a new patch goes into NEW_LAYER if given, else into the
 # layer of the patch before it (the script says which). The layers must
-# follow each other in the order of LAYERS.
+# follow each other in the order of SERIES_LAYERS (scripts/lib.sh).
 . "$(dirname "$0")/lib.sh"
 
 # TREE=DIR REV=REV export another worktree (e.g. a second one for editing
@@ -44,8 +44,8 @@ mv "$out" "$SERIES_DIR/series"
 # The layers must come in order, each once.
 order=$(sed -n 's/^\[\(.*\)\]$/\1/p' "$SERIES_DIR/series" | tr '\n' ' ')
 for l in $order; do
-	[[ " $LAYERS " == *" $l "* ]] || die "series: unknown layer $l"
+	[[ " $SERIES_LAYERS " == *" $l "* ]] || die "series: unknown layer $l"
 done
-expect=$(for l in $LAYERS; do [[ " $order " == *" $l "* ]] && printf '%s ' "$l"; done)
-[ "$order" = "$expect" ] || die "series: layers out of order: $order (want: $LAYERS)"
+expect=$(for l in $SERIES_LAYERS; do [[ " $order " == *" $l "* ]] && printf '%s ' "$l"; done)
+[ "$order" = "$expect" ] || die "series: layers out of order: $order (want: $SERIES_LAYERS)"
 git -C "$REPO" status --short -- patches/

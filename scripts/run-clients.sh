@@ -4,7 +4,7 @@
 #   testpmd) on already built kernels (default: those with the "clients"
 #   flag in scripts/variants.conf, the patched kernel), one boot
 #   each, without building anything and without the selftests. Judged
-#   against the client.* results of expected/VARIANT.txt and the host's
+#   (scripts/judge.py) on the client.* results of its expectations and the host's
 #   check of the ivshmem memory; the guest's dmesg must be clean on every
 #   kernel (vanilla's expected dmesg FAIL comes from a selftest). The guests use their own
 #   ivshmem files and logs (out/clients/VARIANT.*), so a test run, or
@@ -19,11 +19,10 @@
 [ $# -gt 0 ] || set -- $(for v in $(all_variants); do ! variant_has "$v" clients || echo "$v"; done)
 make -s -C "$REPO/clients" OUT="$OUT"
 mkdir -p "$OUT/clients"
-total_p=0 total_f=0 total_s=0
 for v in "$@"; do
 	log=$OUT/clients/$v.log shm=$OUT/clients/$v.ivshmem.img
 	say "$v: filling the 1 GiB ivshmem image"
-	"$REPO/scripts/ivshmem.py" fill "$shm"
+	"$REPO/scripts/ivshmem.py" fill "$shm" --size 1G
 	job="export QEMU_ASSIGN_GUEST=${QEMU_ASSIGN_GUEST:-mini}"$'\n'
 	limit=1800
 	[ "${QEMU_ASSIGN_GUEST:-mini}" = mini ] || limit=7200
@@ -31,21 +30,17 @@ for v in "$@"; do
 		[ -x "$c" ] && job+="$c"$'\n'
 	done
 	t0=$SECONDS
-	IVSHMEM=$shm "$REPO/scripts/boot.sh" --timeout $limit --log "$log" "$v" "$job" >/dev/null || true
+	IVSHMEM=$shm "$REPO/scripts/boot.sh" --shm-size 1G --timeout $limit --log "$log" "$v" "$job" >/dev/null || true
 	{
 		echo "### host begin"
-		"$REPO/scripts/ivshmem.py" check "$shm"
-		"$REPO/scripts/ivshmem.py" check-client "$shm"
+		"$REPO/scripts/ivshmem.py" check "$shm" --size 1G
+		"$REPO/scripts/ivshmem.py" check-client "$shm" --size 1G
 		echo "### host end"
 	} >> "$log"
 	rm -f "$shm"
 	say "$v: clients boot took $((SECONDS - t0)) s; results (log: $log)"
-	"$REPO/scripts/report.py" "$v" "$log" \
+	"$REPO/scripts/judge.py" "$v" "$log" --json "$OUT/clients/$v.json" \
 		--only '(client\.|host\.ivshmem\.(client|pattern)|dmesg$)' --clean-dmesg |
 		tee "$OUT/clients/$v.report" || true
-	read -r p f s < <(tail -n 1 "$OUT/clients/$v.report" |
-		sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')
-	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
-echo "$total_p passed, $total_f failed, $total_s skipped"
-[ "$total_f" = 0 ]
+"$REPO/scripts/sum-results.py" "$OUT/clients" "$@"

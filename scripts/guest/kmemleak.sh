@@ -1,6 +1,6 @@
 #!/bin/sh
 # shellcheck shell=sh
-# guest-kmemleak.sh [clear] : in a sanitizer guest (config/kasan.config).
+# guest/kmemleak.sh [clear] : in a sanitizer guest (config/kasan.config).
 #   clear: mark everything kmemleak would report now as seen, at the start
 #          of the job, so that only what leaks during the tests counts;
 #   else:  after the tests, release every device from vfio-pci, so that the

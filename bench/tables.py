@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""report.py CSV OUTDIR : tables, targets and plots from bench.sh's CSV.
+"""tables.py CSV OUTDIR : tables, targets and plots from bench.sh's CSV.
 
 Writes OUTDIR/table.md (the production table with ratios, the scale
 curve's growth factors, the 6.12 fault counts, the VM start, the debug
@@ -100,7 +100,7 @@ def main():
     prod, debug = present("prod"), present("debug")
     rat = [(a, b) for a, b in RATIOS if a in prod and b in prod]
     L = ["# vfio-pci BAR mapping benchmark", "",
-         "Produced by `make bench` (scripts/bench.sh, bench/report.py). Guest time under",
+         "Produced by `make bench` (scripts/bench.sh, bench/tables.py). Guest time under",
          "`-icount shift=0,sleep=off` with one vCPU: 1 ns = 1 guest instruction, so the",
          "figures are instruction counts, independent of the host's load. Milliseconds,",
          "median of the repetitions of one boot; `*_minflt` rows are minor fault counts",

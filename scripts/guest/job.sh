@@ -1,8 +1,7 @@
 # shellcheck shell=sh
-# guest-job.sh : sourced by the guests' PID 1 (scripts/guest-init.sh on
-# x86-64, scripts/arch-init.sh, copied into the initramfs, elsewhere), and
-# by the x86-64 test jobs (scripts/run-tests.sh), which run in a shell of
-# their own. Plain sh: busybox runs it too.
+# guest/job.sh : sourced by the guests' PID 1 (scripts/guest/init.sh) and
+# by the test jobs (scripts/job.sh), which run in a shell of their own
+# and find it in $HARNESS_GUEST. Plain sh: busybox runs it too.
 #
 # mount_kernel_fs: proc, sysfs, devtmpfs and devpts, first thing in PID 1
 mount_kernel_fs() {
@@ -14,7 +13,7 @@ mount_kernel_fs() {
 }
 
 # run_bounded NAME LIMIT PROGRAM...: run a test program with markers
-# around its output that scripts/report.py reads. It is killed after LIMIT
+# around its output that scripts/judge.py reads. It is killed after LIMIT
 # seconds; a program stuck in the kernel cannot be killed, so after 30 s
 # more it is reported as hung and the job goes on, and the dmesg dump and
 # the other results still arrive. A probe kernel's counter
@@ -35,7 +34,7 @@ run_bounded() {
 	done
 	wait "$pid"
 	rc=$?
-	# for the harness's time budget (scripts/report.py reads no time)
+	# for the harness's time budget (scripts/judge.py reads no time)
 	echo "### test-time $name ${n}s"
 	echo "### test-end $name rc=$rc"
 	[ ! -r $probe ] || echo "probe: after $name: $(cat $probe)"
@@ -43,7 +42,7 @@ run_bounded() {
 
 # run_job HOW: run the job named by harness_job on the kernel command line
 # ("bash" runs it in a shell of its own, "." sources it), between the
-# markers scripts/report.py reads, then dump dmesg for the host to judge.
+# markers scripts/judge.py reads, then dump dmesg for the host to judge.
 run_job() {
 	local rc=0
 	# Keep kernel messages off the console while tests print TAP; all of

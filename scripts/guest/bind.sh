@@ -1,6 +1,5 @@
 # shellcheck shell=sh
-# guest-bind.sh : sourced by the guests' PID 1 (scripts/guest-init.sh on
-# x86-64, scripts/arch-init.sh, copied into the initramfs, elsewhere).
+# guest/bind.sh : sourced by the guests' PID 1 (scripts/guest/init.sh).
 # Binds the devices the host attached for the tests (vendor:device) to
 # vfio-pci and exports their addresses in VFIO_SELFTESTS_BDF for the
 # selftests. Plain sh: busybox runs it too.
@@ -17,3 +16,8 @@ for dev in /sys/bus/pci/devices/*; do
 done
 export VFIO_SELFTESTS_BDF=${bdfs# }
 echo "harness: kernel $(uname -r) ($(uname -m)), devices on vfio-pci: $VFIO_SELFTESTS_BDF"
+for bdf in $VFIO_SELFTESTS_BDF; do
+	echo "harness: $bdf $(cat /sys/bus/pci/devices/$bdf/vendor):$(cat /sys/bus/pci/devices/$bdf/device)" \
+		"group $(basename "$(readlink /sys/bus/pci/devices/$bdf/iommu_group)")" \
+		"BARs: $(awk '$1 != "0x0000000000000000" { printf "%s-%s ", $1, $2 }' /sys/bus/pci/devices/$bdf/resource)"
+done

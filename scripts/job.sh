@@ -1,0 +1,88 @@
+# The guest's job for a test boot; sourced by scripts/run-tests.sh, after
+# scripts/lib.sh.
+# shellcheck shell=bash
+
+# race_seconds VARIANT: how long each barmap race case runs. 10 s where
+# the race must not be hit: at 20 s per case a kernel that has it failed
+# 10-25% of cycles (vanilla 6.1) and 9-32% (6.12) under TCG with two
+# vCPUs. 3 s where the kernel's expectations say MAYFAIL, since no run can
+# change that verdict (those rates are measured by hand with
+# RACE_SECONDS=20). RACE_SECONDS sets it for every kernel.
+race_seconds() {
+	if [ -n "${RACE_SECONDS:-}" ]; then
+		echo "$RACE_SECONDS"
+	elif grep -q '^vfio_pci_barmap_race_test:.* MAYFAIL' "$REPO/expected/$(judged_as "$1").txt" 2>/dev/null; then
+		echo 3
+	else
+		echo 10
+	fi
+}
+
+# notrun VARIANT PROG: whether the kernel's expectations say PROG is not
+# run there (a whole program, "PROG NOTRUN # reason")
+notrun() { grep -q "^$2 NOTRUN" "$REPO/expected/$(judged_as "$1").txt" 2>/dev/null; }
+
+# guest_tests VARIANT: where the variant's guest finds its test programs:
+# the build directory on the host's root (9p), /tests/vfio in an initramfs
+guest_tests() {
+	if [ "$(arch_field "$(variant_arch "$1")" $A_ROOT)" = 9p ]; then
+		echo "$(build_dir "$1")/kselftest/vfio"
+	else
+		echo /tests/vfio
+	fi
+}
+
+# test_programs VARIANT main|storm: the test programs of a boot, by name:
+# main has all but the storm, which has a boot of its own (on one vCPU
+# with the instruction clock: with two TCG vCPUs on a loaded two-core
+# host, guests have stalled in it); the user's ONLY=REGEX and SKIP=REGEX
+# choose among them.
+test_programs() {
+	local p name
+	for p in "$(build_dir "$1")"/kselftest/vfio/*; do
+		[ -x "$p" ] && [ -f "$p" ] || continue
+		name=${p##*/}
+		case "$name:$2" in
+		*_storm:main|*:storm) [[ "$name:$2" == *_storm:storm ]] || continue ;;
+		esac
+		[[ "$name" =~ ${ONLY:-.} ]] || continue
+		[ -z "${SKIP:-}" ] || ! [[ "$name" =~ $SKIP ]] || continue
+		echo "$name"
+	done
+}
+
+# job_for VARIANT main|storm: the guest's job (run by scripts/guest/
+# init.sh in a shell of its own): each test program bounded in time
+# (scripts/guest/job.sh), the clients where the variant asks for them, and
+# a sanitizer kernel's kmemleak scans around it all.
+job_for() {
+	local v=$1 kind=$2 b t name limit kasan=0
+	b=$(build_dir "$v")
+	variant_has "$v" kasan && kasan=1
+	t=$(sed -n "s/^timeout=//p" "$b/kselftest/vfio/settings" 2>/dev/null || true)
+	echo '. "$HARNESS_GUEST/job.sh"'
+	echo "export VFIO_SELFTESTS_RACE_SECONDS=$(race_seconds "$v")"
+	echo "cd /tmp"
+	# A sanitizer kernel counts only what leaks from here on.
+	[ $kasan = 0 ] || echo 'sh "$HARNESS_GUEST/kmemleak.sh" clear'
+	for name in $(test_programs "$v" "$kind"); do
+		if notrun "$v" "$name"; then
+			echo "echo '### test-notrun $name'"
+			continue
+		fi
+		case "$name" in
+		*_storm) limit=120 ;;	# 20 s per device by default
+		*) limit=${t:-600} ;;
+		esac
+		echo "run_bounded $name $limit $(guest_tests "$v")/$name"
+	done
+	# Real clients (clients/*.sh: they need the host's root), in the main
+	# boot of a whole run only.
+	if [ "$kind" = main ] && [ -z "${ONLY:-}${SKIP:-}" ] && variant_has "$v" clients; then
+		for c in "$REPO"/clients/*.sh; do
+			[ -x "$c" ] && echo "$c"
+		done
+	fi
+	# Last, as it releases the devices: a sanitizer kernel's kmemleak scan.
+	[ $kasan = 0 ] || echo "run_bounded kmemleak$([ "$kind" = main ] || echo _after_storm) 300 sh \"\$HARNESS_GUEST/kmemleak.sh\""
+}

@@ -48,16 +48,16 @@ debian: deps		## the series as Debian packaging patches with DEP-3 headers (out/
 	scripts/export-debian.sh
 
 sanitize: deps		## by hand: patched and stable under KASAN + kmemleak, and their planted faults caught
-	scripts/sanitize.sh
+	scripts/run-tests.sh $(or $(VARIANTS),patched-kasan stable-kasan plant-uaf plant-leak plant-norevoke)
 
 kvm: deps		## by hand: vfio_pci_kvm_test on vanilla and 6.12 with KVM (patched runs it in make sanitize)
-	ONLY=vfio_pci_kvm_test STORM=0 scripts/run-tests.sh vanilla-kvm v6.12-kvm
+	scripts/run-tests.sh vanilla-kvm v6.12-kvm
 
 arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, *-kasan, plant-fold-pmd-*
-	scripts/run-tests.sh $(or $(VARIANTS),patched-i386 patched-arm64-64k)
+	nice -n 19 scripts/run-tests.sh $(or $(VARIANTS),patched-i386 patched-arm64-64k)
 
 edges: deps		## by hand: the DMA edge test where IOVAs reach the top of dma_addr_t (i386 without PAE; QEMU's AMD IOMMU) on vanilla, stable, patched and a planted unmap-step wrap
-	ONLY=vfio_pci_dma_edge_test STORM=0 scripts/run-tests.sh vanilla-i386 stable-i386 plant-unmap-wrap-i386 \
+	scripts/run-tests.sh vanilla-i386 stable-i386 plant-unmap-wrap-i386 \
 		vanilla-amd stable-amd patched-amd plant-unmap-wrap-amd
 
 bench: deps		## by hand: vanilla, stable, patched and 6.12 side by side, production and debug configs (results/bench/)

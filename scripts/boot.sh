@@ -120,8 +120,10 @@ nics=()
 	-netdev hubport,id=p0,hubid=0 -device e1000,netdev=p0,addr=0x6
 	-netdev hubport,id=p1,hubid=0 -device e1000,netdev=p1,addr=0x7)
 
+# KVM only for the host's own architecture, and only where it can boot a
+# guest (scripts/detect-accel.sh)
 accel=tcg
-[ "$qemu" != qemu-system-x86_64 ] || accel=$("$REPO/scripts/detect-accel.sh" "$kernel")
+[ "$arch" != "$HOST_ARCH" ] || accel=$("$REPO/scripts/detect-accel.sh" "$kernel")
 qemu_args=(
 	-M "$(field $A_MACHINE)" -accel "$accel" -cpu "$(field $A_CPU)" -smp 2 -m "$mem"
 	-nodefaults -display none -no-reboot -serial stdio

@@ -11,16 +11,20 @@
 race_seconds() {
 	if [ -n "${RACE_SECONDS:-}" ]; then
 		echo "$RACE_SECONDS"
-	elif grep -q '^vfio_pci_barmap_race_test:.* MAYFAIL' "$REPO/expected/$(judged_as "$1").txt" 2>/dev/null; then
+	elif expectations "$1" | grep '^vfio_pci_barmap_race_test:.* MAYFAIL' >/dev/null; then
 		echo 3
 	else
 		echo 10
 	fi
 }
 
+# expectations VARIANT: what the kernel it is judged as must report, as
+# scripts/judge.py composes it from expected/ ("NAME VERDICT # reason")
+expectations() { "$REPO/scripts/judge.py" --expectations "$(judged_as "$1")"; }
+
 # notrun VARIANT PROG: whether the kernel's expectations say PROG is not
 # run there (a whole program, "PROG NOTRUN # reason")
-notrun() { grep -q "^$2 NOTRUN" "$REPO/expected/$(judged_as "$1").txt" 2>/dev/null; }
+notrun() { expectations "$1" | grep "^$2 NOTRUN" >/dev/null; }
 
 # guest_tests VARIANT: where the variant's guest finds its test programs:
 # the build directory on the host's root (9p), /tests/vfio in an initramfs
@@ -48,6 +52,15 @@ test_programs() {
 		[[ "$name" =~ ${ONLY:-.} ]] || continue
 		[ -z "${SKIP:-}" ] || ! [[ "$name" =~ $SKIP ]] || continue
 		echo "$name"
+	done
+}
+
+# storm_programs VARIANT: the storm programs this run makes a boot for (the
+# chosen ones that the kernel runs)
+storm_programs() {
+	local name
+	for name in $(test_programs "$1" storm); do
+		notrun "$1" "$name" || echo "$name"
 	done
 }
 

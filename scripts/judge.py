@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """judge.py VARIANT LOG [--json FILE] [--partial] [--left-out PROG]...
                         [--only REGEX] [--clean-dmesg]
+judge.py --expectations KERNEL
 
 Judges a guest's serial log (scripts/boot.sh) against what the variant's
 kernel must report, and prints one line per result, then
@@ -39,6 +40,8 @@ program makes (FED_BY) is not judged.
 start), in the log and in the expectations (scripts/run-clients.sh).
 --clean-dmesg expects the dmesg pseudo-test to PASS whatever the kernel's
 expectations say (the clients alone must leave every kernel's log clean).
+--expectations KERNEL prints what KERNEL must report (scripts/job.sh reads
+its NOTRUN and MAYFAIL lines).
 """
 import argparse
 import json
@@ -115,13 +118,35 @@ def variant(name):
     sys.exit(f"judge: no variant {name} in scripts/variants.conf")
 
 
+def series_files(spec):
+    """the series' patch files a variant's patches column names (as
+    scripts/lib.sh's series_patches, without the "+FILE" extras)"""
+    which, layer, files = spec.split("+")[0], None, []
+    for line in (REPO / "patches" / "6.1" / "series").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            layer = line.strip("[]")
+        elif (which == "all" or layer in which.split(",")
+              or (which == "selftests" and "-selftests-" in line)):
+            files.append(line)
+    return files
+
+
+def carries_kunit(v):
+    """built with config/kunit.config: as scripts/lib.sh's fragments(),
+    a kernel with a KUnit patch that is not a benchmark kernel"""
+    return ("bench" not in v["flags"] and v["base"] == "6.1"
+            and any("-KUnit-" in f for f in series_files(v["patches"])))
+
+
 def applies(cond, v):
     """whether expected/lists.conf's condition COND holds for variant V"""
     if cond == "all":
         return True
-    if cond == "kunit":            # carries the tests layer (its KUnit suites)
-        layers = v["patches"].split("+")[0]
-        return layers == "all" or "tests" in layers.split(",")
+    if cond == "kunit":            # built with the series' KUnit suites
+        return carries_kunit(v)
     if cond.startswith("!"):
         return not applies(cond[1:], v)
     if cond.startswith("flag:"):
@@ -162,6 +187,22 @@ def expectations(kernel):
     return exp
 
 
+# The flags that decide how a kernel is built and booted: a plant or probe
+# must share them with the kernel whose expectations judge it.
+BUILD_FLAGS = ("kasan", "kvm", "bench", "iommu-amd", "clients")
+
+
+def flag_errors(v):
+    """a plant or probe built unlike the kernel it is judged as"""
+    if v["kernel"] == v["name"]:
+        return []
+    k = variant(v["kernel"])
+    mine = {f for f in v["flags"] if f in BUILD_FLAGS or f.startswith("arch-")}
+    theirs = {f for f in k["flags"] if f in BUILD_FLAGS or f.startswith("arch-")}
+    return [f"{v['name']} is built with {sorted(mine)}, {k['name']} with {sorted(theirs)}"
+            ] if mine != theirs else []
+
+
 def config_errors(kernel, exp):
     """expectations KERNEL's role may not record"""
     role = variant(kernel)["role"]
@@ -172,7 +213,7 @@ def config_errors(kernel, exp):
     for name, (want, reason) in sorted(exp.items()):
         if want not in may:
             errs.append(f"{name}: {want} may not be expected of a {role} kernel")
-        elif want in ("FAIL", "MAYFAIL", "NOTRUN") and not reason:
+        elif want != "PASS" and not reason:
             errs.append(f"{name}: {want} needs a reason")
     return errs
 
@@ -334,7 +375,7 @@ def judge(name, log, args):
     log_text = log.read_text(errors="replace")
     results, dmesg, bad, notes = parse(log_text)
     exp = expectations(kernel)
-    errors = config_errors(kernel, exp)
+    errors = config_errors(kernel, exp) + flag_errors(v)
     if args.only:
         results = {k: r for k, r in results.items() if re.match(args.only, k)}
         exp = {k: e for k, e in exp.items() if re.match(args.only, k)}
@@ -343,7 +384,7 @@ def judge(name, log, args):
     for prog in args.left_out:
         for k in [k for k in exp if k.startswith(prog + ":")]:
             del exp[k]
-        exp[prog] = ("NOTRUN", "left out of this run (its boot is made by hand: STORM=1)")
+        exp[prog] = ("NOTRUN", "left out of this run (STORM=0, or a storm boot made by hand: STORM=1)")
     if args.partial:
         trim_partial(exp, results)
     out = compare(exp, results)
@@ -376,6 +417,10 @@ def judge(name, log, args):
 
 
 def main():
+    if sys.argv[1:2] == ["--expectations"] and len(sys.argv) == 3:
+        for name, (want, reason) in sorted(expectations(sys.argv[2]).items()):
+            print(f"{name} {want}" + (f"  # {reason}" if reason else ""))
+        return 0
     ap = argparse.ArgumentParser(usage=__doc__.splitlines()[0])
     ap.add_argument("variant")
     ap.add_argument("log", type=Path)

@@ -38,8 +38,14 @@ variant_has() { [[ ",$(variant_field "$1" 5)," == *",$2,"* ]]; }
 # variant_flag_value VARIANT PREFIX: the rest of the flag that starts with
 # PREFIX (e.g. "arch-"), or nothing
 variant_flag_value() {
-	tr ',' '\n' <<<"$(variant_field "$1" 5)" | sed -n "s/^$2//p" | head -n 1
+	local flags
+	flags=$(variant_field "$1" 5)
+	tr ',' '\n' <<<"$flags" | sed -n "s/^$2//p" | sed -n 1p
 }
+
+# variant_only VARIANT: the test programs a variant runs (flag
+# "only-REGEX"; a kernel made for one test), or nothing: all
+variant_only() { variant_flag_value "$1" only-; }
 
 # variant_role VARIANT: the role (column 4) without its kernel:
 # product, stable, ref, plant or probe
@@ -59,14 +65,6 @@ all_variants() { awk '!/^#/ && NF && ("," $5 ",") ~ /,test,/ { print $1 }' "$REP
 # The layers of patches/6.1/series, in order. A line "[NAME]" there starts
 # layer NAME; every patch belongs to the layer above it. What each layer
 # is and where it goes: patches/6.1/layers.conf.
-#   limits type1's DMA map and unmap up to the addressable limit: backports
-#          of upstream's fixes, for stable (after 6.12.y) on their own
-#   fix    the fix for stable: each patch equivalent to an upstream commit
-#   ours   our fixes that are not upstream yet (mainline first, and
-#          Debian's bugfix/ meanwhile)
-#   fast   the fast path: speed-ups, not for stable (Debian's features/)
-#   tests  selftests, KUnit and documentation: in the tree and in CI,
-#          never in the stable mbox
 # layer_field LAYER COLUMN: a field of layers.conf ("-" read as empty),
 # COLUMN counted from 1 (the layer's name)
 layer_field() {
@@ -137,7 +135,7 @@ src_git() { echo "$OUT/src/$1"; }        # pristine base, one commit, branch "ba
 tree_dir() {
 	local a
 	a=$(variant_arch "$1")
-	[ "$a" = x86_64 ] && a=""
+	[ "$a" = "$HOST_ARCH" ] && a=""
 	echo "$OUT/tree/$(variant_field "$1" 2)${a:+-arch}"
 }
 build_dir() { echo "$OUT/build/$1"; }    # a variant's O= directory
@@ -169,8 +167,11 @@ timed() {
 variant_arch() {
 	local a
 	a=$(variant_flag_value "$1" arch-)
-	echo "${a:-x86_64}"
+	echo "${a:-$HOST_ARCH}"
 }
+# The architecture of the host, whose variants need no arch- flag, can use
+# the host's root over 9p and may run under KVM (scripts/arch.conf's first row)
+HOST_ARCH=x86_64
 
 # arch_field ARCH COLUMN: a column of scripts/arch.conf ("-" read as
 # empty); COLUMN "append" is the rest of the line

@@ -10,7 +10,8 @@
 #   probes are judged as their role says (judge.py). The last line is
 #   "N passed, N failed, N skipped".
 #   ONLY=REGEX / SKIP=REGEX run only some test programs (the clients then
-#   do not run); the judge then judges only what ran.
+#   do not run); the judge then judges only what ran. A variant flagged
+#   only-REGEX (a kernel made for one test) is run as with ONLY=REGEX.
 #   STORM=0 leaves out the storm's own boot; STORM=1 makes it also for the
 #   variants flagged storm-by-hand, which leave it out by default.
 . "$(dirname "$0")/lib.sh"
@@ -50,21 +51,27 @@ host_checks() {
 	echo "### host begin"
 	"$REPO/scripts/ivshmem.py" check "$2" --size "$3"
 	! variant_has "$1" clients || [ -n "${ONLY:-}${SKIP:-}" ] ||
+		[ ! -x "$REPO/clients/qemu-assign.sh" ] ||
 		"$REPO/scripts/ivshmem.py" check-client "$2" --size "$3"
 	echo "### host end"
 }
 
 # test_variant VARIANT: build, boot, check and judge one variant; its
-# judgement in out/logs/VARIANT.json
+# judgement in out/logs/VARIANT.json. A variant flagged only-REGEX runs
+# only those programs unless ONLY says otherwise.
 test_variant() {
-	local v=$1 log=$OUT/logs/$1.log size shm t0 t_build=0 t_main t_storm=0 judge_args=()
+	local v=$1 log=$OUT/logs/$1.log size shm t0 t_build=0 t_main t_storm=0 judge_args=() p
+	local ONLY=${ONLY:-$(variant_only "$v")}
+	rm -f "$log" "$log.storm" "$OUT/logs/$v.json"
 	if [ $build = 1 ]; then
 		t0=$SECONDS
 		"$REPO/scripts/build.sh" "$v"
 		t_build=$((SECONDS - t0))
 	fi
+	# an image of its own: runs in other clones' or a make clients may be
+	# going on beside
 	size=$("$REPO/scripts/boot.sh" --shm-size-of "$v")
-	shm=$OUT/ivshmem-$size.img
+	shm=$OUT/run/$v.ivshmem.img
 	say "$v: filling the $size ivshmem image $shm"
 	"$REPO/scripts/ivshmem.py" fill "$shm" --size "$size"
 	t0=$SECONDS
@@ -74,7 +81,7 @@ test_variant() {
 	host_checks "$v" "$shm" "$size" >> "$log"
 	[ -z "${ONLY:-}${SKIP:-}" ] || judge_args+=(--partial)
 	job_for "$v" storm > "$OUT/run/$v.storm"
-	if ! grep -q '^run_bounded' "$OUT/run/$v.storm"; then
+	if [ -z "$(storm_programs "$v")" ]; then
 		:	# no storm program in this run, or NOTRUN here
 	elif want_storm "$v"; then
 		t0=$SECONDS
@@ -82,10 +89,13 @@ test_variant() {
 			"$(cat "$OUT/run/$v.storm")" >/dev/null || true
 		t_storm=$((SECONDS - t0))
 		cat "$log.storm" >> "$log"
-	elif [ -z "${ONLY:-}" ]; then
+	else
 		say "$v: its storm boot is left out (STORM=1 makes it)"
-		for p in $(test_programs "$v" storm); do judge_args+=(--left-out "$p"); done
+		for p in $(sed -n 's/^run_bounded \([^ ]*\) .*/\1/p' "$OUT/run/$v.storm"); do
+			judge_args+=(--left-out "$p")
+		done
 	fi
+	rm -f "$shm"
 	say "$v: results, judged as $(judged_as "$v") (log: $log)"
 	"$REPO/scripts/judge.py" "$v" "$log" --json "$OUT/logs/$v.json" "${judge_args[@]}" |
 		tee "$OUT/logs/$v.report" || true
@@ -94,13 +104,15 @@ test_variant() {
 
 mkdir -p "$OUT/logs" "$OUT/run"
 install_arch_deps "$@"
-# The clients' host-side parts (clients/Makefile: the nested guests)
-[ ! -f "$REPO/clients/Makefile" ] || make -s -C "$REPO/clients" OUT="$OUT"
-times=()
+# The clients' host-side parts (clients/Makefile: the nested guests), for
+# the kernels that run them
 for v in "$@"; do
-	rm -f "$OUT/logs/$v.json"
-	test_variant "$v"
+	variant_has "$v" clients || continue
+	make -s -C "$REPO/clients" OUT="$OUT"
+	break
 done
+times=()
+for v in "$@"; do test_variant "$v"; done
 echo
 printf '%s\n' "${times[@]}"
 echo "accelerator: $(cat "$OUT/accel" 2>/dev/null || echo unknown)"

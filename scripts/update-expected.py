@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """update-expected.py VARIANT LOG
 
-Rewrites expected/KERNEL.txt (KERNEL: the kernel VARIANT is judged as,
-scripts/variants.conf) from a guest's log: every result whose verdict
-differs from the shared lists' (expected/lists.conf) becomes an exception.
-The file's comments, its NOTRUN and MAYFAIL lines and the reasons it gave
-are kept; a new FAIL gets the reason "REASON NEEDED", which scripts/
-judge.py refuses until it is written. A result in the shared lists that
-the log lacks is left to the lists (a run of chosen programs updates only
-what it ran). Prints what changed.
+Rewrites expected/VARIANT.txt, VARIANT's exceptions, from a guest's log:
+every result whose verdict differs from the shared lists'
+(expected/lists.conf) becomes an exception, and a result that agrees with
+them is no exception any more. The file's comments, its NOTRUN and
+MAYFAIL lines and the reasons it gave are kept; a new FAIL gets the
+reason "REASON NEEDED", which scripts/judge.py refuses until it is
+written. Only what the log ran is updated: the exceptions of programs
+that left nothing in it, and of what only such a program makes
+(judge.py's FED_BY), stay as they were. Plants and probes have no
+expectations of their own. Prints what changed.
 """
 import sys
 from pathlib import Path
@@ -16,27 +18,42 @@ from pathlib import Path
 import judge
 
 
+def ran(results):
+    """the programs (and "client") a log has results of"""
+    progs = {k.split(":")[0] for k in results if ":" in k}
+    return progs | ({"client"} if any(k.startswith("client.") for k in results) else set())
+
+
+def program(name):
+    return name.split(":")[0] if ":" in name else name.split(".")[0]
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     v = judge.variant(sys.argv[1])
-    kernel = v["kernel"]
-    path = judge.EXPECTED / f"{kernel}.txt"
+    if v["kernel"] != v["name"]:
+        sys.exit(f"{v['name']} is a {v['role']} judged as {v['kernel']}: it has no expectations of its own")
+    path = judge.EXPECTED / f"{v['name']}.txt"
     results = judge.parse(Path(sys.argv[2]).read_text(errors="replace"))[0]
-    lists = judge.shared(judge.variant(kernel))
+    progs = ran(results)
+    for name, prog in judge.FED_BY.items():
+        if prog not in progs:
+            results.pop(name, None)
+    lists = judge.shared(v)
     old = judge.load_list(path)
-    new = {n: e for n, e in old.items() if e[0] in ("NOTRUN", "MAYFAIL")}
+    # kept: NOTRUN and MAYFAIL lines, and what this log cannot speak for
+    new = {n: e for n, e in old.items()
+           if e[0] in ("NOTRUN", "MAYFAIL") or n not in results}
     for name, (got, detail) in results.items():
-        if name in new or name.endswith(":finished"):
+        if name in new or name.endswith(":finished") or lists.get(name, (None,))[0] == got:
             continue
-        if lists.get(name, (None,))[0] == got:
-            continue
-        reason = old.get(name, (None, ""))[1] if old.get(name, ("",))[0] == got else ""
+        reason = old[name][1] if old.get(name, ("",))[0] == got else ""
         if not reason:
             reason = (detail or "") if got == "SKIP" else ("REASON NEEDED" if got == "FAIL" else "")
         new[name] = (got, reason)
     head = [line for line in path.read_text().splitlines() if line.startswith("#")] \
-        if path.exists() else [f"# {kernel}: its exceptions to the shared lists (expected/lists.conf)."]
+        if path.exists() else [f"# {v['name']}: its exceptions to the shared lists (expected/lists.conf)."]
     with path.open("w") as f:
         f.write("\n".join(head) + "\n")
         for name in sorted(new, key=lambda n: (new[n][0] != "NOTRUN", n)):

@@ -40,8 +40,8 @@ run_bounded() {
 	[ ! -r $probe ] || echo "probe: after $name: $(cat $probe)"
 }
 
-# run_job HOW: run the job named by harness_job on the kernel command line
-# ("bash" runs it in a shell of its own, "." sources it), between the
+# run_job SHELL: run the job named by harness_job on the kernel command
+# line in a shell of its own (bash, or busybox's sh), between the
 # markers scripts/judge.py reads, then dump dmesg for the host to judge.
 run_job() {
 	local rc=0

@@ -59,9 +59,10 @@ def base_of(k):
     return k[:-6] if k.endswith("-bench") else k
 
 
-def main():
-    src, out = Path(sys.argv[1]), Path(sys.argv[2])
-    # (table, base kernel, size, run, measure, param, align) -> {rep: value}
+def load(src):
+    """(table, base kernel, size, run, measure, param, align) -> {rep: value}
+    from bench.sh's CSV, times in ms, with the MAP+UNMAP cycle of each
+    repetition"""
     data = defaultdict(dict)
     for row in csv.DictReader(src.open()):
         m, v = row["measure"], float(row["value"])
@@ -70,36 +71,49 @@ def main():
         key = (row["table"], base_of(row["kernel"]), row["size"], row["run"],
                m, row["param"], row["align"])
         data[key][row["rep"]] = v
-    # the MAP+UNMAP cycle of each repetition
     for key in list(data):
         t, k, s, run, m, p, a = key
         if m == "dma_map" and (t, k, s, run, "dma_unmap", p, a) in data:
             um = data[(t, k, s, run, "dma_unmap", p, a)]
             data[(t, k, s, run, "cycle", p, a)] = {
                 r: v + um[r] for r, v in data[key].items() if r in um}
+    return data
 
-    def vals(t, k, s, m, p, a, run="icount1"):
-        return list(data.get((t, k, s, run, m, p, a), {}).values())
 
-    def med(*args, **kw):
-        v = vals(*args, **kw)
+class Bench:
+    """the measurements, and which kernels each table has"""
+
+    def __init__(self, data):
+        self.data = data
+        self.prod, self.debug = self.present("prod"), self.present("debug")
+        self.rat = [(a, b) for a, b in RATIOS if a in self.prod and b in self.prod]
+
+    def present(self, t):
+        return [k for k in BASES if any(key[0] == t and key[1] == k for key in self.data)]
+
+    def vals(self, t, k, s, m, p, a, run="icount1"):
+        return list(self.data.get((t, k, s, run, m, p, a), {}).values())
+
+    def med(self, *args, **kw):
+        v = self.vals(*args, **kw)
         return statistics.median(v) if v else None
 
-    def fmt(v, m):
-        if v is None:
-            return "n/a"
-        if is_count(m):
-            return f"{v:.0f}"
-        return f"{v:.3g}" if v < 1 else f"{v:.1f}" if v < 1000 else f"{v:.0f}"
 
-    def ratio(a, b):
-        return f"{a / b:.3g}" if a is not None and b else "n/a"
+def fmt(v, m):
+    if v is None:
+        return "n/a"
+    if is_count(m):
+        return f"{v:.0f}"
+    return f"{v:.3g}" if v < 1 else f"{v:.1f}" if v < 1000 else f"{v:.0f}"
 
-    present = lambda t: [k for k in BASES if any(
-        key[0] == t and key[1] == k for key in data)]
-    prod, debug = present("prod"), present("debug")
-    rat = [(a, b) for a, b in RATIOS if a in prod and b in prod]
-    L = ["# vfio-pci BAR mapping benchmark", "",
+
+def ratio(a, b):
+    return f"{a / b:.3g}" if a is not None and b else "n/a"
+
+
+def header():
+    """the table's title and how to read it"""
+    return ["# vfio-pci BAR mapping benchmark", "",
          "Produced by `make bench` (scripts/bench.sh, bench/tables.py). Guest time under",
          "`-icount shift=0,sleep=off` with one vCPU: 1 ns = 1 guest instruction, so the",
          "figures are instruction counts, independent of the host's load. Milliseconds,",
@@ -109,7 +123,11 @@ def main():
          "`misaligned`: 4 KiB past a 2 MiB boundary, where no PMD or PUD mapping fits",
          "(the worst case, e.g. an application's own hint address).", ""]
 
-    # -- production table ------------------------------------------------
+
+def production(bench):
+    """the production kernels: every size, measure and placement"""
+    prod, rat, med, vals = bench.prod, bench.rat, bench.med, bench.vals
+    L = []
     L += ["## Production kernels (config/bench*.config)", ""]
     L += ["Address alignment of the `unaligned` mappings (first touch, every"
           " repetition, smallest seen), per kernel and BAR size:", ""]
@@ -138,8 +156,13 @@ def main():
                          + "".join(f" | {ratio(meds[x], meds[y]) if not is_count(m) else '-'}"
                                    for x, y in rat) + " |")
         L.append("")
+    return L
 
-    # -- scale -----------------------------------------------------------
+
+def scale(bench):
+    """(lines, growth per 4x of each measure) of the production kernels"""
+    prod, med = bench.prod, bench.med
+    L = []
     L += ["## Scale: cost against BAR size", "",
           "Growth factor per 4x in BAR size (value at the larger size / value at the",
           "smaller one); linear growth is 4.0. Production kernels, icount1 medians.", ""]
@@ -163,8 +186,13 @@ def main():
                          + " | " + " | ".join(f"{x:.2f}" if x else "n/a" for x in g)
                          + (f" | {gm:.2f} |" if gm else " | n/a |"))
     L.append("")
+    return L, growth
 
-    # -- 6.12's faults -----------------------------------------------------
+
+def faults(bench):
+    """the minor faults of the first touch and of MAP_DMA untouched"""
+    prod, med = bench.prod, bench.med
+    L = []
     L += ["## Minor faults of the first touch (1 thread) and of MAP_DMA untouched", "",
           "One fault per vma on 6.1 (the whole vma is mapped on the first fault), one",
           "per 4 KiB page, 2 MiB (PMD) or 1 GiB (PUD) mapping on 6.12.", "",
@@ -176,8 +204,13 @@ def main():
                 L.append(f"| {k} | {m} | {a} | " + " | ".join(
                     fmt(med("prod", k, s, m, p, a), m) for s in SIZES) + " |")
     L.append("")
+    return L
 
-    # -- VM start --------------------------------------------------------
+
+def vm_start(bench):
+    """the VM start table, where it was measured"""
+    data, present = bench.data, bench.present
+    L = []
     vk = present("vmstart")
     if vk:
         L += ["## VM start with a 16 GiB BAR (nested QEMU 7.2, clients/mini.c)", "",
@@ -197,8 +230,13 @@ def main():
                 L.append(f"| {label} | {r} | " + " | ".join(fmt(v[k], "t") for k in vk)
                          + "".join(f" | {ratio(v[x], v[y])}" for x, y in vrat) + " |")
         L.append("")
+    return L
 
-    # -- debug table -------------------------------------------------------
+
+def debug_table(bench):
+    """the debug kernels at 1 GiB, against the production ones"""
+    prod, debug, med = bench.prod, bench.debug, bench.med
+    L = []
     if debug:
         drat = [(a, b) for a, b in RATIOS if a in debug and b in debug]
         L += ["## Debug kernels (the test kernels: lockdep, DEBUG_VM; no THP), BAR 1 GiB", "",
@@ -218,8 +256,13 @@ def main():
                          + "".join(f" | {r(meds[k], med('prod', k, '1G', m, p, a))}"
                                    for k in debug if k in prod) + " |")
         L.append("")
+    return L
 
-    # -- repeatability -------------------------------------------------------
+
+def repeatability(bench):
+    """(lines, the between-boot and within-boot spreads)"""
+    prod, med, vals = bench.prod, bench.med, bench.vals
+    L = []
     L += ["## Repeatability", "",
           "Between boots: the median of the second boot (icount2) relative to the first",
           "(icount1), same kernel, BAR size and settings. Within a boot: (max - min) /",
@@ -261,16 +304,21 @@ def main():
                            f" worst {worst[0] * 100:.2f}% ({worst[1]} {worst[2]} {worst[3]} {worst[4]} {worst[5]})")
         return out
     L += summary(between, "between boots") + summary(within, "within a boot") + [""]
+    return L, between, within
 
-    # -- targets ---------------------------------------------------------------
+
+def targets(bench, growth, between, within):
+    """the performance issue's targets, met or missed"""
+    data, med = bench.data, bench.med
+    L = []
     L += ["## Targets (production kernels, icount1)", ""]
     tol_touch = max([r[0] for r in between if r[3] == "touch" and r[4] == "1thr"]
                     + [r[0] for r in within if r[3] == "touch" and r[4] == "1thr"
                        and r[1] in ("vanilla", "patched") and r[2] == "1G"], default=0)
-    targets = []
+    found = []
 
     def t(name, ok, detail):
-        targets.append((name, ok, detail))
+        found.append((name, ok, detail))
 
     pv = lambda s, m, p, a: (med("prod", "patched", s, m, p, a), med("prod", "vanilla", s, m, p, a))
     p_, v_ = pv("1G", "touch", "1thr", "unaligned")
@@ -316,12 +364,23 @@ def main():
           f"{fmt(vs('patched'), 't')} vs {fmt(vs('vanilla'), 't')} ms"
           f" ({vs('patched') / vs('vanilla'):.3f} x){gap}")
     L += ["| target | result | figures |", "|---|---|---|"]
-    for name, ok, detail in targets:
+    for name, ok, detail in found:
         L.append(f"| {name} | {'reported' if ok is None else 'met' if ok else 'MISSED'} | {detail} |")
     L.append("")
+    return L
+
+
+def main():
+    src, out = Path(sys.argv[1]), Path(sys.argv[2])
+    bench = Bench(load(src))
+    L = header() + production(bench)
+    lines, growth = scale(bench)
+    L += lines + faults(bench) + vm_start(bench) + debug_table(bench)
+    lines, between, within = repeatability(bench)
+    L += lines + targets(bench, growth, between, within)
     (out / "table.md").write_text("\n".join(L) + "\n")
     print("\n".join(L))
-    plots(out, data, prod, med)
+    plots(out, bench.data, bench.prod, bench.med)
 
 
 def human_bytes(v):

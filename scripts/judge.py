@@ -359,7 +359,9 @@ def caught(v, lines, log_text, failed):
     if not failed:
         return False, "its run passes " + v["kernel"] + "'s expectations"
     if not by:
-        return True, f"{failed} failed results"
+        names = [l.split()[1].rstrip(":") for l in lines if l.startswith("FAIL  ")]
+        return True, f"{failed} failed results: " + ", ".join(names[:4]) + (
+            ", ..." if len(names) > 4 else "")
     pat = CATCHERS.get(by[0])
     if pat:
         m = re.search(pat + ".{0,60}", "\n".join(lines) + "\n" + log_text)

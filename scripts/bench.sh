@@ -146,3 +146,12 @@ done
 say "bench: guests done in $((SECONDS - t0)) s"
 echo "all guests: $((SECONDS - t0)) s host wall time" >> "$res/boots.txt"
 "$REPO/bench/tables.py" "$csv" "$res"
+# The source of the tables is kept with them (docs/results/bench/DATE/),
+# so that make check can see they are what the data gives
+# (scripts/results-table.py check) and the docs and cover letters quote a
+# generated table.
+keep=$REPO/docs/results/bench/$(date +%F)
+mkdir -p "$keep"
+cp "$csv" "$keep/bench.csv"
+cp "$res/table.md" "$keep/table.md"
+say "bench: kept $keep/bench.csv and its table.md (commit them)"

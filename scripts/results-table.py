@@ -7,12 +7,15 @@ judgements kept in docs/results/runs/DATE/VARIANT.json:
           VARIANT as run DATE's, with RUN, the command that made it; only
           what the table shows and the results that did not pass are kept
   render  writes docs/results/verdicts.md from every kept judgement
-  check   fails if docs/results/verdicts.md is not what render would write
-          (make check)
+  check   fails if docs/results/verdicts.md is not what render would write,
+          or a benchmark table kept in docs/results/bench/DATE/ is not
+          what bench/tables.py makes of the CSV beside it (make check)
 """
 import json
 import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +46,8 @@ def render():
              "expectations record with a reason (XFAIL); a plant counts 1 passed when",
              "caught. The skips are the kernel's expected SKIPs (`expected/`).",
              ""]
-    for day in sorted((p for p in RUNS.iterdir() if p.is_dir()), reverse=True):
+    days = [p for p in RUNS.iterdir() if p.is_dir()] if RUNS.exists() else []
+    for day in sorted(days, reverse=True):
         lines += [f"## {day.name}", "",
                   "| kernel | role | judged as | passed | failed | skipped | run | failed, or failed as expected |",
                   "|---|---|---|---|---|---|---|---|"]
@@ -62,6 +66,18 @@ def render():
     return "\n".join(lines)
 
 
+def stale_bench_tables():
+    """the kept benchmark tables that their CSV no longer gives"""
+    stale = []
+    for csv in sorted((REPO / "docs" / "results" / "bench").glob("*/bench.csv")):
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([str(REPO / "bench" / "tables.py"), str(csv), tmp],
+                           stdout=subprocess.DEVNULL, check=True)
+            if (Path(tmp) / "table.md").read_text() != (csv.parent / "table.md").read_text():
+                stale.append(str(csv.parent / "table.md"))
+    return stale
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "record":
         record(sys.argv[2], sys.argv[3], sys.argv[4:])
@@ -69,10 +85,16 @@ def main():
     elif sys.argv[1:] == ["render"]:
         TABLE.write_text(render())
     elif sys.argv[1:] == ["check"]:
+        bad = 0
         if not TABLE.exists() or TABLE.read_text() != render():
             print("FAIL  docs/results/verdicts.md is stale: scripts/results-table.py render")
-            return 1
-        print("PASS  docs/results/verdicts.md is what docs/results/runs/ gives")
+            bad = 1
+        else:
+            print("PASS  docs/results/verdicts.md is what docs/results/runs/ gives")
+        for t in stale_bench_tables():
+            print(f"FAIL  {t} is not what bench/tables.py makes of the bench.csv beside it")
+            bad = 1
+        return bad
     else:
         sys.exit(__doc__)
     return 0

@@ -402,7 +402,11 @@ def judge(name, log, args):
     res = {"variant": name, "judged_as": kernel, "role": v["role"], "log": str(log),
            "results": {n: {"outcome": o, "line": t} for o, n, t in out},
            "notes": notes, "config_errors": errors}
-    if v["role"] == "plant":
+    if v["role"] == "plant" and errors:
+        lines.append(f"NOT CAUGHT {name}: its expectations or flags are wrong (CONFIG above)")
+        res.update(caught=False, how="config errors")
+        count = {"pass": 0, "fail": 1, "skip": 0}
+    elif v["role"] == "plant":
         ok, how = caught(v, lines, "\n".join(l for l in log_text.splitlines()
                                              if CRASH.search(l) or "Tainted:" in l),
                          count["fail"])

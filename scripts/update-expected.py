@@ -8,8 +8,9 @@ them is no exception any more. The file's comments, its NOTRUN and
 MAYFAIL lines and the reasons it gave are kept; a new FAIL gets the
 reason "REASON NEEDED", which scripts/judge.py refuses until it is
 written. Only what the log ran is updated: the exceptions of programs
-that left nothing in it, and of what only such a program makes
-(judge.py's FED_BY), stay as they were. Plants and probes have no
+that left nothing in it or did not finish, and of what only such a
+program makes (judge.py's FED_BY), stay as they were. A log of a guest
+that did not finish its job is refused. Plants and probes have no
 expectations of their own. Prints what changed.
 """
 import sys
@@ -28,6 +29,13 @@ def program(name):
     return name.split(":")[0] if ":" in name else name.split(".")[0]
 
 
+def speaks_for(name, results, progs):
+    """whether a log has the last word on NAME: NAME is in it, or NAME's
+    program ran in it and finished (a case it no longer has is gone)"""
+    prog = program(name)
+    return name in results or (prog in progs and results.get(f"{prog}:finished", ("",))[0] == "PASS")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -35,7 +43,9 @@ def main():
     if v["kernel"] != v["name"]:
         sys.exit(f"{v['name']} is a {v['role']} judged as {v['kernel']}: it has no expectations of its own")
     path = judge.EXPECTED / f"{v['name']}.txt"
-    results = judge.parse(Path(sys.argv[2]).read_text(errors="replace"))[0]
+    results, _, _, notes = judge.parse(Path(sys.argv[2]).read_text(errors="replace"))
+    if notes:
+        sys.exit(f"{sys.argv[2]}: {'; '.join(notes)}: not a log to take expectations from")
     progs = ran(results)
     for name, prog in judge.FED_BY.items():
         if prog not in progs:
@@ -44,9 +54,9 @@ def main():
     old = judge.load_list(path)
     # kept: NOTRUN and MAYFAIL lines, and what this log cannot speak for
     new = {n: e for n, e in old.items()
-           if e[0] in ("NOTRUN", "MAYFAIL") or n not in results}
+           if e[0] in ("NOTRUN", "MAYFAIL") or not speaks_for(n, results, progs)}
     for name, (got, detail) in results.items():
-        if name in new or name.endswith(":finished") or lists.get(name, (None,))[0] == got:
+        if name in new or lists.get(name, (None,))[0] == got:
             continue
         reason = old[name][1] if old.get(name, ("",))[0] == got else ""
         if not reason:

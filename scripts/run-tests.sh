@@ -60,7 +60,7 @@ host_checks() {
 # judgement in out/logs/VARIANT.json. A variant flagged only-REGEX runs
 # only those programs unless ONLY says otherwise.
 test_variant() {
-	local v=$1 log=$OUT/logs/$1.log size shm t0 t_build=0 t_main t_storm=0 judge_args=() p
+	local v=$1 log=$OUT/logs/$1.log size shm storm t0 t_build=0 t_main t_storm=0 judge_args=() p
 	local ONLY=${ONLY:-$(variant_only "$v")}
 	rm -f "$log" "$log.storm" "$OUT/logs/$v.json"
 	# the kernel's expectations must compose (judge.py says why not), as
@@ -84,21 +84,18 @@ test_variant() {
 	host_checks "$v" "$shm" "$size" >> "$log"
 	[ -z "${ONLY:-}${SKIP:-}" ] || judge_args+=(--partial)
 	job_for "$v" storm > "$OUT/run/$v.storm"
-	if [ -z "$(storm_programs "$v")" ]; then
-		# no storm program in this run, or NOTRUN here: in a whole run,
-		# what else the storm's job has (a kmemleak scan) is left out
-		[ -n "${ONLY:-}${SKIP:-}" ] ||
-			for p in $(sed -n 's/^run_bounded \([^ ]*\) .*/\1/p' "$OUT/run/$v.storm"); do
-				judge_args+=(--left-out "$p")
-			done
-	elif want_storm "$v"; then
+	storm=$(storm_programs "$v")
+	if [ -n "$storm" ] && want_storm "$v"; then
 		t0=$SECONDS
 		IVSHMEM=$shm "$REPO/scripts/boot.sh" --icount --log "$log.storm" "$v" \
 			"$(cat "$OUT/run/$v.storm")" >/dev/null || true
 		t_storm=$((SECONDS - t0))
 		cat "$log.storm" >> "$log"
-	else
-		say "$v: its storm boot is left out (STORM=1 makes it)"
+	elif [ -n "$storm" ] || [ -z "${ONLY:-}${SKIP:-}" ]; then
+		# The storm's boot is not made (STORM=0, storm-by-hand, or its
+		# program NOTRUN here): what its job has is judged NOTRUN, the
+		# kmemleak scan of a sanitizer kernel with it.
+		[ -z "$storm" ] || say "$v: its storm boot is left out (STORM=1 makes it)"
 		for p in $(sed -n 's/^run_bounded \([^ ]*\) .*/\1/p' "$OUT/run/$v.storm"); do
 			judge_args+=(--left-out "$p")
 		done

@@ -303,13 +303,22 @@ def parse(text):
 
 # --- judging ---------------------------------------------------------------
 
+def program(name):
+    """the program a result belongs to ("client" for client.*)"""
+    return name.split(":")[0] if ":" in name else name.split(".")[0]
+
+
+def ran_programs(results):
+    """the programs (and "client") that left results in a log"""
+    progs = {k.split(":")[0] for k in results if ":" in k}
+    return progs | ({"client"} if any(k.startswith("client.") for k in results) else set())
+
+
 def trim_partial(exp, results):
     """--partial: forget what the programs that did not run would report"""
-    ran = {k.split(":")[0] for k in results if ":" in k}
-    ran |= {"client"} if any(k.startswith("client.") for k in results) else set()
+    ran = ran_programs(results)
     for name in [k for k in exp if k not in results]:
-        prog = name.split(":")[0] if ":" in name else name.split(".")[0]
-        if prog not in ran and name != "dmesg" and not name.startswith("host."):
+        if program(name) not in ran and name != "dmesg" and not name.startswith("host."):
             del exp[name]
     for name, prog in FED_BY.items():
         if prog in ran or (name == "dmesg" and exp.get(name, ("",))[0] != "FAIL"):

@@ -47,10 +47,6 @@ variant_flag_value() {
 # "only-REGEX"; a kernel made for one test), or nothing: all
 variant_only() { variant_flag_value "$1" only-; }
 
-# variant_role VARIANT: the role (column 4) without its kernel:
-# product, stable, ref, plant or probe
-variant_role() { local r; r=$(variant_field "$1" 4); echo "${r%%:*}"; }
-
 # judged_as VARIANT: the kernel whose expected results judge the variant's
 # run: a plant's or a probe's ("plant:KERNEL"), else the variant itself
 judged_as() {

@@ -19,20 +19,10 @@ from pathlib import Path
 import judge
 
 
-def ran(results):
-    """the programs (and "client") a log has results of"""
-    progs = {k.split(":")[0] for k in results if ":" in k}
-    return progs | ({"client"} if any(k.startswith("client.") for k in results) else set())
-
-
-def program(name):
-    return name.split(":")[0] if ":" in name else name.split(".")[0]
-
-
 def speaks_for(name, results, progs):
     """whether a log has the last word on NAME: NAME is in it, or NAME's
     program ran in it and finished (a case it no longer has is gone)"""
-    prog = program(name)
+    prog = judge.program(name)
     return name in results or (prog in progs and results.get(f"{prog}:finished", ("",))[0] == "PASS")
 
 
@@ -46,7 +36,7 @@ def main():
     results, _, _, notes = judge.parse(Path(sys.argv[2]).read_text(errors="replace"))
     if notes:
         sys.exit(f"{sys.argv[2]}: {'; '.join(notes)}: not a log to take expectations from")
-    progs = ran(results)
+    progs = judge.ran_programs(results)
     for name, prog in judge.FED_BY.items():
         if prog not in progs:
             results.pop(name, None)

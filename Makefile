@@ -50,8 +50,8 @@ debian: deps		## the series as Debian packaging patches with DEP-3 headers (out/
 sanitize: deps		## by hand: patched and stable under KASAN + kmemleak, and their planted faults caught
 	scripts/run-tests.sh $(or $(VARIANTS),patched-kasan stable-kasan plant-uaf plant-leak plant-norevoke)
 
-kvm: deps		## by hand: vfio_pci_kvm_test on vanilla and 6.12 with KVM (patched runs it in make sanitize)
-	scripts/run-tests.sh vanilla-kvm v6.12-kvm
+kvm: deps		## by hand: vfio_pci_kvm_test on vanilla, 6.12 and 7.3 with KVM (patched runs it in make sanitize)
+	scripts/run-tests.sh $(or $(VARIANTS),vanilla-kvm v6.12-kvm v7.3-kvm)
 
 arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, *-kasan, plant-fold-pmd-*
 	nice -n 19 scripts/run-tests.sh $(or $(VARIANTS),patched-i386 patched-arm64-64k)

@@ -25,8 +25,9 @@ if [ "${1:-}" = cross ]; then
 		pkgs+=("gcc-12-$t-linux-gnu" "binutils-$t-linux-gnu")
 	done
 fi
-while read -r name pkg ver _; do
-	pkgs+=("$pkg=$ver")
+# (a base "from apt:SUITE" is downloaded by get-source.sh, not installed)
+while read -r name pkg ver _ from _; do
+	[ "$from" = installed ] && pkgs+=("$pkg=$ver")
 done < <(grep -v '^#' "$REPO/scripts/bases.conf")
 
 missing=()

@@ -91,6 +91,19 @@ series_layers() {
 	return 0
 }
 
+# selftest_patches: the behaviour suite's patches (file names with
+# "-selftests-"), in series order
+selftest_patches() {
+	local layer p
+	series_entries | while read -r layer p; do
+		case "$p" in *-selftests-*) echo "$SERIES_DIR/$p" ;; esac
+	done
+}
+
+# tests_base BASE: "in-tree", or the base our selftests are built on for
+# a base with its own tools/testing/selftests/vfio (scripts/bases.conf)
+tests_base() { base_field "$1" 6; }
+
 # series_patches VARIANT: the patch files a variant applies, in order.
 # Its patch set (variants.conf column 3) is "all", a comma-separated list of
 # layers, or "selftests": only the patches whose file name contains
@@ -103,10 +116,7 @@ series_patches() {
 	which=${spec%%+*}
 	case "$which" in
 	all) series_layers "${SERIES_LAYERS// /,}" ;;
-	selftests)
-		series_entries | while read -r layer p; do
-			case "$p" in *-selftests-*) echo "$SERIES_DIR/$p" ;; esac
-		done ;;
+	selftests) selftest_patches ;;
 	*)	for layer in ${which//,/ }; do
 			[[ " $SERIES_LAYERS " == *" $layer "* ]] || die "variant $1: no layer '$layer'"
 		done
@@ -245,6 +255,7 @@ kconfig() {
 		[ "$got" = "$want" ] && continue
 		if [ "${ALLOW_MISSING:-0}" = 1 ] && ! grep -rqs "^config ${opt#CONFIG_}\$" \
 			--include='Kconfig*' "$tree"; then
+			say "config: $opt is not an option of $tree; left out"
 			continue
 		fi
 		echo "config: ${opt}=${want:-n} requested, got '${got:-unset}'" >&2

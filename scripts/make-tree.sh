@@ -1,7 +1,8 @@
 #!/bin/bash
 # make-tree.sh VARIANT... : check out the variant in its base's worktree
 # (out/tree/BASE), as branch VARIANT = the pristine base plus its patches,
-# applied with git am. To edit the series: make-tree.sh patched, commit in
+# applied with git am (6.1's series on 6.1, patches/BASE on BASE; the
+# selftest patches on another base with git apply). To edit the series: make-tree.sh patched, commit in
 # out/tree/6.1 on branch "patched", then refresh.sh writes patches/6.1.
 # A dirty tree is never touched, and commits on "patched" that are not in
 # patches/6.1 are kept on a backup branch before it is recreated.
@@ -25,13 +26,18 @@ make_one() {
 	git -C "$tree" reset -q --hard base
 	git -C "$tree" clean -q -fdx
 	for p in $(series_patches "$v"); do
+		# A base with selftests of its own builds ours out of tree
+		# (build.sh, scripts/bases.conf column "tests").
+		case "$p" in *-selftests-*)
+			[ "$(tests_base "$base")" = in-tree ] || continue ;;
+		esac
 		say "$v: applying $(basename "$p")"
-		if [ "$base" = 6.1 ]; then
+		if [ "$base" = 6.1 ] || [[ "$p" == "$REPO/patches/$base/"* ]]; then
 			git -C "$tree" am -q --committer-date-is-author-date "$p" ||
 				die "$(basename "$p") does not apply to $base"
 		else
-			# The series is written for 6.1; on 6.12 only the new test
-			# files are taken, not the selftests Makefile TARGETS hunk,
+			# The series is written for 6.1; on another base only the
+			# new test files are taken, not the selftests Makefile TARGETS hunk,
 			# whose context differs there.
 			git -C "$tree" apply --exclude=tools/testing/selftests/Makefile "$p" ||
 				die "$(basename "$p") does not apply to $base"

@@ -28,7 +28,12 @@
  *              (aligned and misaligned: with the reservation and its
  *              trimming, so compare kernels within a placement)
  * and once:
- *   open       with BENCH_EXTRA: 1000 x device fd open + close
+ *   open       with BENCH_EXTRA: 1000 x device fd open + close while the
+ *              device is open already (no enable, no disable)
+ *   first_open with BENCH_EXTRA: 100 x the only device fd opened and
+ *              closed, so each open enables the device (and, where the
+ *              kernel maps every BAR at open, requests and iomaps them)
+ *              and each close disables it
  * BENCH_EXTRA defaults to 1 for a 1 GiB BAR, 0 otherwise; BENCH_ONLY
  * (e.g. "touch,dma") runs only those groups (for profiles). Minor faults
  * (getrusage() ru_minflt, all threads; with 4 threads their stacks'
@@ -395,6 +400,32 @@ static void bench_open(void)
 	}
 }
 
+/* 6: the device's first open + last close */
+static void bench_first_open(void)
+{
+	int rep, i, fd;
+
+	close(dev.fd);
+	for (rep = 0; rep < reps; rep++) {
+		uint64_t t0 = now_ns();
+
+		for (i = 0; i < 100; i++) {
+			fd = vfio_pci_device_fd(&dev);
+			if (fd < 0) {
+				fprintf(stderr, "device fd: %s\n", strerror(-fd));
+				exit(1);
+			}
+			close(fd);
+		}
+		report("first_open_close", "x100", "-", rep, now_ns() - t0);
+	}
+	dev.fd = vfio_pci_device_fd(&dev);
+	if (dev.fd < 0) {
+		fprintf(stderr, "device fd: %s\n", strerror(-dev.fd));
+		exit(1);
+	}
+}
+
 /* The BAR's bus address, from sysfs (for the record: its alignment) */
 static void print_bar_info(const char *bdf)
 {
@@ -466,6 +497,8 @@ int main(int argc, char **argv)
 	}
 	if (run("open") && extra)
 		bench_open();
+	if (run("first_open") && extra)
+		bench_first_open();
 	free(list);
 	vfio_pci_close(&dev);
 	return 0;

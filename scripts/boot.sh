@@ -34,9 +34,11 @@
 #                  allocated: a 16 GiB BAR takes about 17 GB); the host sees
 #                  nothing the guest writes (no ivshmem.py checks)
 #   --shm-size-of  print the variant's default ivshmem BAR2 size and exit
+#   --append ARGS  more kernel command line, after arch.conf's (a later
+#                  vmalloc= wins, say)
 . "$(dirname "$0")/lib.sh"
 
-icount=0 timeout="" log="" mem="" shm_size="" shm_ram=0 size_only=0
+icount=0 timeout="" log="" mem="" shm_size="" shm_ram=0 size_only=0 extra_append=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--icount) icount=1 ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--shm-size) shm_size=$2; shift ;;
 	--shm-ram) shm_ram=1 ;;
 	--shm-size-of) size_only=1 ;;
+	--append) extra_append=$2; shift ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -129,7 +132,7 @@ qemu_args=(
 	-nodefaults -display none -no-reboot -serial stdio
 	${iommu:+-device "$iommu"}
 	-kernel "$kernel" "${root_args[@]}"
-	-append "$(field append) panic=-1 oops=panic $append"
+	-append "$(field append) panic=-1 oops=panic $append${extra_append:+ $extra_append}"
 	"${edu[@]}"
 	"${shm_backend[@]}"
 	-device ivshmem-plain,memdev=shm,addr=0x4

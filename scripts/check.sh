@@ -7,6 +7,7 @@
 #  4. sparse (make C=2) on drivers/vfio reports nothing the base did not;
 #  5. the patch set of every other 6.1 variant (scripts/variants.conf: the
 #     fix layer alone with the tests, ...) applies with git am on its own;
+#     patches/6.12's stable layer is checkpatch --strict clean;
 #  6. the generated results table (docs/results/verdicts.md) is what its
 #     data gives (scripts/results-table.py check).
 # The series on the newest linux-source-6.1 in Debian's archive is a report
@@ -153,6 +154,23 @@ for v in $(awk '!/^#/ && NF && $2 == "6.1" && $3 != "all" && $3 != "selftests" {
 	else
 		echo "FAIL  variant $v ($(variant_field "$v" 3)): $(basename "$p") does not apply"
 		fail=1
+	fi
+done
+
+# 5b. The 6.12.y stable layer (patches/6.12): checkpatch --strict clean
+# (the tree's checkpatch; that it applies and builds is make mbox's and
+# the v6.12-y variant's).
+for p in $(SERIES_DIR=$REPO/patches/6.12 series_layers stable); do
+	name=6.12/$(basename "$p")
+	out=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet \
+		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" 2>&1 |
+		grep -E '^(ERROR|WARNING|CHECK):' | known_filter "$(basename "$p")" || true)
+	if [ -n "$out" ]; then
+		echo "FAIL  $name: checkpatch --strict"
+		echo "$out" | sed 's/^/      /'
+		fail=1
+	else
+		echo "PASS  $name: checkpatch --strict clean"
 	fi
 done
 

@@ -2,7 +2,9 @@
 # export-mbox.sh : write each layer of patches/6.1 as an mbox for its
 # mailing list and for git am / b4, and check it; patches/6.1/layers.conf
 # says each layer's mbox, subject prefix, the layers it applies on and
-# whether it goes to stable@.
+# whether it goes to stable@. SERIES=6.12 does the same for patches/6.12
+# on its base (the 6.12.y stable layer); a layer with no mbox there is
+# not exported.
 #
 # Each mbox is the layer's cover letter (patch 0/N, from
 # patches/6.1/cover-letter.LAYER) and the layer's patches in series order,
@@ -33,14 +35,16 @@
 # SERIES_LAYERS by default).
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/identity.sh"
-only=${LAYERS:-${SERIES_LAYERS// /,}}
+only=${LAYERS:-$(for l in $SERIES_LAYERS; do [ -z "$(layer_field "$l" 3)" ] || printf '%s,' "$l"; done)}
+only=${only%,}
 
-BASE=6.1
+BASE=$SERIES
 REROLL=${REROLL:-1}
 vtag=""                                  # " vN" in subjects, after the prefix
 [ "$REROLL" = 1 ] || vtag=" v$REROLL"
 ship=$OUT/ship
 tree=$ship/mbox-tree
+[ "$BASE" = 6.1 ] || tree+=-$BASE        # a worktree of that base's repository
 
 # Each layer's mbox name, subject prefix, the layers it applies on, and
 # whether it is for stable (patches/6.1/layers.conf)
@@ -54,7 +58,7 @@ stable_layer() { [ "${stable[$1]}" = backport ]; }
 
 identity_init
 for l in ${only//,/ }; do
-	[ -n "${name[$l]:-}" ] || die "LAYERS: no layer '$l' (layers: $SERIES_LAYERS)"
+	[ -n "${name[$l]:-}" ] || die "LAYERS: no layer '$l' with an mbox (layers: $SERIES_LAYERS)"
 	[ -f "$SERIES_DIR/cover-letter.$l" ] || die "$SERIES_DIR/cover-letter.$l missing"
 	[ -n "$(series_layers "$l")" ] || die "layer $l has no patches in $SERIES_DIR/series"
 	# A reroll says what changed in every mbox it sends.
@@ -67,6 +71,8 @@ src=$(src_git "$BASE")
 pkg=$(base_field "$BASE" 2)
 ver=$(base_field "$BASE" 3)
 sum=$(base_field "$BASE" 4)
+suite=$(base_field "$BASE" 5)
+case "$suite" in apt:*) suite=${suite#apt:} ;; *) suite=bookworm ;; esac
 tag=base-$(echo "$ver" | tr '~:' '__')
 
 # The reproducible base commit: the base tree with fixed metadata.
@@ -200,7 +206,7 @@ export_layer() {
 		body+=$'\n\n---\nChanges in v1:\n- First posting.'
 	body+="
 
-Base: Debian's $pkg $ver (bookworm), the tarball
+Base: Debian's $pkg $ver ($suite), the tarball
 /usr/src/$pkg.tar.xz with sha256
 $sum.
 base-commit below is that tarball as one commit: tree $base_tree,

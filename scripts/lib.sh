@@ -5,7 +5,10 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything generated lives under $OUT (git-ignored): sources, trees, builds, logs.
 OUT=${OUT:-$REPO/out}
-SERIES_DIR=$REPO/patches/6.1
+# The series the layer functions read: patches/6.1 (the product), or
+# SERIES=6.12 (the 6.12.y stable layer) for the exports.
+SERIES=${SERIES:-6.1}
+SERIES_DIR=$REPO/patches/$SERIES
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
@@ -109,9 +112,10 @@ tests_base() { base_field "$1" 6; }
 # layers, or "selftests": only the patches whose file name contains
 # "-selftests-" (the behaviour suite, so that the reference kernels run the
 # same tests). "+FILE" after it adds a patch that is not part of the
-# series, such as a planted fault (plants/), applied last.
+# series, such as a planted fault (plants/), applied last; "+layer:DIR/L"
+# adds layer L of patches/DIR/series (layer:6.12/stable).
 series_patches() {
-	local spec which layer p extra
+	local spec which layer p extra dir files
 	spec=$(variant_field "$1" 3)
 	which=${spec%%+*}
 	case "$which" in
@@ -126,8 +130,15 @@ series_patches() {
 	for extra in ${spec#*+}; do
 		extra=${extra//+/ }
 		for p in $extra; do
-			[ -f "$REPO/$p" ] || die "variant $1: no $p"
-			echo "$REPO/$p"
+			case "$p" in
+			layer:*/*)	# a layer of another series: layer:6.12/stable
+				dir=${p#layer:}
+				files=$(SERIES_DIR=$REPO/patches/${dir%/*} series_layers "${p##*/}")
+				[ -n "$files" ] || die "variant $1: no patches in $p"
+				echo "$files" ;;
+			*)	[ -f "$REPO/$p" ] || die "variant $1: no $p"
+				echo "$REPO/$p" ;;
+			esac
 		done
 	done
 }

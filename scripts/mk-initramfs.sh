@@ -65,13 +65,16 @@ cp "$REPO/scripts/guest/init.sh" "$root/init"
 cp "$REPO"/scripts/guest/{bind,job,kmemleak}.sh "$root/guest/"
 cp "$jobfile" "$root/jobs/main"
 chmod 755 "$root/init"
-for p in "$b"/kselftest/vfio/*; do
+# the test programs in /tests/vfio, the measurement programs that run on
+# every architecture in /tests/bench (scripts/build.sh)
+mkdir -p "$root/tests/bench"
+for p in "$b"/kselftest/vfio/* "$b"/bench/vfio_open_probe; do
 	[ -f "$p" ] || continue
 	if [ -x "$p" ]; then
 		file "$p" | grep -qE "$elf.*statically linked" ||
 			die "$p is not a static $elf program: $(file "$p")"
 	fi
-	cp "$p" "$root/tests/vfio/"
+	case "$p" in */bench/*) cp "$p" "$root/tests/bench/" ;; *) cp "$p" "$root/tests/vfio/" ;; esac
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$dest/initramfs.cpio.tmp"
 mv "$dest/initramfs.cpio.tmp" "$dest/initramfs.cpio"

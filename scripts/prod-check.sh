@@ -40,8 +40,8 @@
 #     the KVM directory of riscv64 and e500), and every other .c file the
 #     series touches that this architecture compiles (mm/memory.c,
 #     arch/riscv/kvm/mmu.c, arch/powerpc/kvm/e500_mmu_host.c);
-#  4. on the base, with the fix layer of patches/6.1/series applied (the
-#     patches for stable), and with the whole series; the fix's and the
+#  4. on the base, with the layers of patches/6.1/series that go to stable
+#     applied (limits and fix), and with the whole series; the fix's and the
 #     series' warnings are each compared with the base's, with line numbers
 #     removed, so moved code does not count. A new one at either step fails.
 #
@@ -116,13 +116,18 @@ case ${1:-} in
 esac
 PROFILE=${1:-${PROFILE:-amd64}}
 profile "$PROFILE"
-BASE=6.1
+# SERIES=6.12: patches/6.12 on its base instead (the 6.12.y stable layer),
+# for the profiles built from a defconfig (the Debian configs are 6.1's)
+BASE=$SERIES
+[ "$BASE" = 6.1 ] || [ -z "$DEB_ARCH" ] ||
+	die "SERIES=$SERIES: profile $PROFILE uses Debian's 6.1 config; use a defconfig profile (riscv64, e500*)"
 PLANT=${PLANT:-}
 PLANT_FILE=${PLANT_FILE:-$PLANT_DEFAULT}
 PLANT_AT=${PLANT_AT:-series}
 case $PLANT_AT in fix|series) ;; *) die "PLANT_AT=$PLANT_AT: use fix or series" ;; esac
 tree=$OUT/prod/tree
 b=$OUT/prod/$PROFILE
+[ "$BASE" = 6.1 ] || tree+=-$BASE b+=-$BASE
 # Result lines of other profiles than amd64 start with the profile.
 who=; [ "$PROFILE" = amd64 ] || who="$PROFILE: "
 # Debian builds 6.1 with gcc-12; naming it keeps CONFIG_CC_VERSION_TEXT as
@@ -418,8 +423,11 @@ step() {
 }
 
 fail=0
-mapfile -t patches < <(series_patches patched)
-mapfile -t fixp < <(series_layers fix)
+# The whole series, and first "the fix": its layers that go to stable
+# (patches/SERIES/layers.conf: limits and fix on 6.1, stable on 6.12).
+mapfile -t patches < <(series_layers "${SERIES_LAYERS// /,}")
+mapfile -t fixp < <(series_layers "$(for l in $SERIES_LAYERS; do
+	[ "$(layer_field "$l" 2)" != backport ] || printf '%s,' "$l"; done)")
 # A copy of the series as it is now: patches/6.1 may be rewritten (refresh.sh)
 # while this runs, and every step must apply the same patches.
 rm -rf "$b/patches" && mkdir -p "$b/patches"
@@ -439,15 +447,15 @@ fi
 say "prod: base: $(wc -l < "$b/base.warnings") warnings"
 
 if [ ${#fixp[@]} -gt 0 ]; then
-	say "prod: applying the fix: ${#fixp[@]} patches of layer [fix] of patches/6.1/series"
+	say "prod: applying the fix: the ${#fixp[@]} patches for stable of $SERIES_DIR/series"
 	apply "${fixp[@]}"
 	plant fix
 	step fix "the fix"
 else
-	say "prod: patches/6.1/series has no [fix] layer; only the series is compiled"
+	say "prod: $SERIES_DIR/series has no layer for stable; only the series is compiled"
 fi
 
-say "prod: applying ${#rest[@]} more patches: the whole series, ${#patches[@]} patches from patches/6.1/series"
+say "prod: applying ${#rest[@]} more patches: the whole series, ${#patches[@]} patches from $SERIES_DIR/series"
 apply "${rest[@]}"
 plant series
 step series "the series"

@@ -27,7 +27,7 @@ git -C "$tree" format-patch -q --zero-commit --no-signature -N \
 prev="" out=$(mktemp)
 {
 	echo "# Applied in this order with git am onto the base in scripts/bases.conf."
-	echo "# A line [LAYER] starts a layer; scripts/lib.sh says what each is."
+	echo "# A line [LAYER] starts a layer; patches/6.1/layers.conf says what each is."
 	for f in $(cd "$SERIES_DIR" && ls -1 [0-9]*.patch); do
 		layer=${layer_of[${f#[0-9][0-9][0-9][0-9]-}]:-}
 		if [ -z "$layer" ]; then

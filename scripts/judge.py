@@ -55,10 +55,9 @@ VERDICTS = ("PASS", "SKIP", "FAIL", "MAYFAIL", "NOTRUN")
 
 # Which verdicts each role may record in its expectations. FAIL and NOTRUN
 # record what the series fixes, so only a reference kernel (vanilla 6.1,
-# Debian's 6.12) has them. MAYFAIL is a race the kernel does not fix: the
-# references, and the stable form, which leaves out 0010 (the barmap
-# race's fix is ours, not upstream's: scripts/variants.conf); never the
-# product.
+# Debian's 6.12) has them. MAYFAIL is a race the kernel does not fix: on
+# the references (the barmap race before v7.2), and on the stable form
+# where only a layer it leaves out fixes one; never the product.
 ROLE_MAY = {
     "product": {"PASS", "SKIP"},
     "stable": {"PASS", "SKIP", "MAYFAIL"},

@@ -32,18 +32,14 @@ awk -F, -v k=" $* " 'index(k, " " $1 " ") == 0' "$raw" >"$keep"
 mv "$keep" "$raw"
 }
 
-# bench_bin KERNEL: vfio_bar_bench built against the kernel's headers and
-# the selftests' helpers of its tree (as bench/profile.sh builds it)
+# bench_bin KERNEL: the kernel's vfio_bar_bench (scripts/build.sh builds it
+# against the kernel's headers and the selftests' helpers)
 bench_bin() {
-	local b tree d=$OUT/bench/bin/$1 src=tools/testing/selftests/vfio
-	b=$(build_dir "$1")
-	tree=$(tree_dir "$1")
-	mkdir -p "$d"
-	git -C "$tree" show "$1:$src/vfio_pci_util.c" > "$d/vfio_pci_util.c"
-	git -C "$tree" show "$1:$src/vfio_pci_util.h" > "$d/vfio_pci_util.h"
-	gcc -O2 -Wall -pthread -isystem "$b/usr/include" -I"$d" -o "$d/vfio_bar_bench" \
-		"$REPO/bench/vfio_bar_bench.c" "$d/vfio_pci_util.c"
-	echo "$d/vfio_bar_bench"
+	local bin
+	bin=$(build_dir "$1")/bench/vfio_bar_bench
+	[ -x "$bin" ] && grep -q first_open_close "$bin" ||
+		die "$1: no vfio_bar_bench with the first_open measure; run scripts/build.sh $1"
+	echo "$bin"
 }
 
 # The job: the measure alone

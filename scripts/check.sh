@@ -26,6 +26,15 @@ git -C "$tree" clean -q -fdx
 
 mapfile -t patches < <(series_patches patched)
 
+# checkpatch_findings PATCH: checkpatch --strict's findings on PATCH (the
+# tree's checkpatch, which cannot look up commit ids here; the spdx check
+# wants Debian's python3, with ply)
+checkpatch_findings() {
+	(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet \
+		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$1" 2>&1 |
+		grep -E '^(ERROR|WARNING|CHECK):' || true)
+}
+
 # known_filter PATCH: drop checkpatch findings accepted for PATCH
 known_filter() {
 	local glob msg line keep
@@ -82,9 +91,7 @@ for p in "${patches[@]}"; do
 	# maintainer for every file the patch adds.
 	# Findings listed in scripts/checkpatch-known.txt, with their reason,
 	# are accepted; the spdx check wants Debian's python3 (with ply).
-	raw=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet \
-		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" 2>&1 |
-		grep -E '^(ERROR|WARNING|CHECK):' || true)
+	raw=$(checkpatch_findings "$p")
 	out=$(echo "$raw" | grep . | known_filter "$name" || true)
 	accepted=$(( $(echo "$raw" | grep -c . || true) - $(echo "$out" | grep -c . || true) ))
 	for f in $(sed -n 's|^+++ b/||p' "$p"); do
@@ -162,9 +169,7 @@ done
 # the v6.12-y variant's).
 for p in $(SERIES_DIR=$REPO/patches/6.12 series_layers stable); do
 	name=6.12/$(basename "$p")
-	out=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet \
-		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" 2>&1 |
-		grep -E '^(ERROR|WARNING|CHECK):' | known_filter "$(basename "$p")" || true)
+	out=$(checkpatch_findings "$p" | grep . | known_filter "$(basename "$p")" || true)
 	if [ -n "$out" ]; then
 		echo "FAIL  $name: checkpatch --strict"
 		echo "$out" | sed 's/^/      /'

@@ -41,9 +41,10 @@ cross: deps		## by hand: the same cross-compiled: arm64 4K/64K pages, i386 (no P
 	scripts/install-deps.sh cross
 	scripts/cross-check.sh
 
-mbox: deps		## each layer as an mbox with its cover letter (out/ship/), and the 6.12.y stable layer, checked with git am and b4 am
+mbox: deps		## each layer as an mbox with its cover letter (out/ship/), the 6.12.y stable layer and the mainline series on 7.3, checked with git am and b4 am
 	scripts/export-mbox.sh
 	SERIES=6.12 scripts/export-mbox.sh
+	SERIES=7.3 scripts/export-mbox.sh
 
 debian: deps		## the series as Debian packaging patches with DEP-3 headers (out/ship/debian/), checked with quilt
 	scripts/export-debian.sh

@@ -46,6 +46,17 @@ build_selftests() {
 		-I"$tree/tools/testing/selftests/vfio" -o "$b/bench/vfio_open_probe" \
 		"$REPO/bench/vfio_open_probe.c" "$tree/tools/testing/selftests/vfio/vfio_pci_util.c"
 	[ -z "$BUILD_CROSS" ] || return 0
+	# Tests in upstream's framework (upstream_tests) build in the
+	# kernel's tree, for the host's architecture only (the framework's
+	# Makefile builds nothing for i386).
+	local prog
+	rm -rf "$b/kselftest/upstream"
+	mkdir -p "$b/kselftest/upstream"
+	for prog in $(upstream_tests "$v"); do
+		say "$v: building $prog in $2's own vfio selftests"
+		make -s -C "$2/tools/testing/selftests/vfio" OUTPUT="$b/kselftest/upstream" \
+			KHDR_INCLUDES="-isystem $b/usr/include" "$b/kselftest/upstream/$prog" >/dev/null
+	done
 	gcc -O2 -Wall -pthread -isystem "$b/usr/include" \
 		-I"$tree/tools/testing/selftests/vfio" -o "$b/bench/vfio_bar_bench" \
 		"$REPO/bench/vfio_bar_bench.c" "$tree/tools/testing/selftests/vfio/vfio_pci_util.c"

@@ -7,7 +7,8 @@
 #  4. sparse (make C=2) on drivers/vfio reports nothing the base did not;
 #  5. the patch set of every other 6.1 variant (scripts/variants.conf: the
 #     fix layer alone with the tests, ...) applies with git am on its own;
-#     patches/6.12's stable layer is checkpatch --strict clean;
+#     patches/6.12's stable layer and patches/7.3's mainline forms are
+#     checkpatch --strict clean;
 #  6. the generated results table (docs/results/verdicts.md) is what its
 #     data gives (scripts/results-table.py check).
 # The series on the newest linux-source-6.1 in Debian's archive is a report
@@ -164,11 +165,15 @@ for v in $(awk '!/^#/ && NF && $2 == "6.1" && $3 != "all" && $3 != "selftests" {
 	fi
 done
 
-# 5b. The 6.12.y stable layer (patches/6.12): checkpatch --strict clean
-# (the tree's checkpatch; that it applies and builds is make mbox's and
-# the v6.12-y variant's).
-for p in $(SERIES_DIR=$REPO/patches/6.12 series_layers stable); do
-	name=6.12/$(basename "$p")
+# 5b. The other series, the 6.12.y stable layer (patches/6.12) and the
+# mainline forms (patches/7.3): checkpatch --strict clean (the tree's
+# checkpatch; that they apply and build is make mbox's and their
+# variants', v6.12-y and v7.3-ours).
+for p in $(for d in 6.12 7.3; do
+		SERIES_DIR=$REPO/patches/$d
+		series_layers "$(awk -F'|' '!/^#/ && NF { l = $1; gsub(/ /, "", l); printf "%s,", l }' "$SERIES_DIR/layers.conf")"
+	done); do
+	name=${p#"$REPO"/patches/}
 	out=$(checkpatch_findings "$p" | grep . | known_filter "$(basename "$p")" || true)
 	if [ -n "$out" ]; then
 		echo "FAIL  $name: checkpatch --strict"

@@ -179,9 +179,17 @@ export_layer() {
 	say "mbox $l: applying ${#pre[@]} + $n patch files"
 	clean_base
 	# The stable mbox goes to stable@, the others to the VFIO
-	# maintainers; everyone get_maintainer.pl names for the patches is Cc.
+	# maintainers, or, for a layer that touches nothing of vfio (7.3's
+	# e500 fix), to the maintainers of what it touches; everyone
+	# get_maintainer.pl names for the patches is Cc.
 	to=stable@vger.kernel.org
-	stable_layer "$l" || to=$(maintainers --m --no-r --no-l -f drivers/vfio/vfio_main.c)
+	if ! stable_layer "$l"; then
+		if grep -qE '^diff --git a/(drivers/vfio|include/linux/vfio|include/uapi/linux/vfio|tools/testing/selftests/vfio)' "${own[@]}"; then
+			to=$(maintainers --m --no-r --no-l -f drivers/vfio/vfio_main.c)
+		else
+			to=$(maintainers --m --no-r --no-l "${own[@]}")
+		fi
+	fi
 	mapfile -t cc < <(maintainers "${own[@]}" | grep -vxF -e "$to" || true)
 	addr=()
 	while read -r v; do addr+=(--to="$v"); done <<<"$to"

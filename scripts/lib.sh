@@ -80,7 +80,7 @@ series_entries() {
 	[ -f "$SERIES_DIR/series" ] || return 0
 	awk '
 		/^[[:space:]]*(#|$)/ { next }
-		/^\[[a-z]+\]/ { layer = substr($1, 2, length($1) - 2); next }
+		/^\[[a-z0-9-]+\]/ { layer = substr($1, 2, length($1) - 2); next }
 		{ if (layer == "") { print "no layer above " $1 > "/dev/stderr"; exit 1 }
 		  print layer, $1 }' "$SERIES_DIR/series"
 }
@@ -106,6 +106,22 @@ selftest_patches() {
 # tests_base BASE: "in-tree", or the base our selftests are built on for
 # a base with its own tools/testing/selftests/vfio (scripts/bases.conf)
 tests_base() { base_field "$1" 6; }
+
+# upstream_tests VARIANT: the test programs that the variant's patches
+# from its own base's series (patches/BASE, e.g. 7.3's revocation test)
+# add to a base's own tools/testing/selftests/vfio, written in upstream's
+# framework: built in the kernel's tree (build.sh) and run once per
+# device, with its BDF as upstream's tests take it (job.sh)
+upstream_tests() {
+	local base p
+	base=$(variant_field "$1" 2)
+	[ "$(tests_base "$base")" != in-tree ] || return 0
+	for p in $(series_patches "$1"); do
+		case "$p" in "$REPO/patches/$base/"*-selftests-*)
+			sed -n 's|^+++ b/tools/testing/selftests/vfio/\([a-z0-9_]*_test\)\.c$|\1|p' "$p" ;;
+		esac
+	done
+}
 
 # series_patches VARIANT: the patch files a variant applies, in order.
 # Its patch set (variants.conf column 3) is "all", a comma-separated list of
@@ -237,6 +253,7 @@ fragments() {
 	! variant_has "$1" kasan || echo "$REPO/config/kasan.config"
 	! variant_has "$1" kvm || echo "$REPO/config/kvm.config"
 	! variant_has "$1" iommu-amd || echo "$REPO/config/iommu-amd.config"
+	! variant_has "$1" iommufd || echo "$REPO/config/iommufd.config"
 	[ ! -f "$REPO/config/$1.config" ] || echo "$REPO/config/$1.config"
 	# the architecture's fragments (scripts/arch.conf)
 	local c

@@ -27,9 +27,11 @@ make_one() {
 	git -C "$tree" clean -q -fdx
 	for p in $(series_patches "$v"); do
 		# A base with selftests of its own builds ours out of tree
-		# (build.sh, scripts/bases.conf column "tests").
-		case "$p" in *-selftests-*)
-			[ "$(tests_base "$base")" = in-tree ] || continue ;;
+		# (build.sh, scripts/bases.conf column "tests"); its own
+		# series' selftests (patches/BASE) go into its tree.
+		case "$p" in
+		"$REPO/patches/$base/"*) ;;
+		*-selftests-*) [ "$(tests_base "$base")" = in-tree ] || continue ;;
 		esac
 		say "$v: applying $(basename "$p")"
 		if [ "$base" = 6.1 ] || [[ "$p" == "$REPO/patches/$base/"* ]]; then

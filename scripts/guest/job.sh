@@ -40,6 +40,21 @@ run_bounded() {
 	[ ! -r $probe ] || echo "probe: after $name: $(cat $probe)"
 }
 
+# run_upstream NAME LIMIT PROGRAM VENDOR:DEVICE: run_bounded a test in
+# upstream's framework on the first vfio-pci device with that ID, whose
+# BDF it takes as its argument (nothing is run, and the judge finds its
+# results missing, if there is none).
+run_upstream() {
+	local name=$1 limit=$2 prog=$3 id=$4 d
+	for d in /sys/bus/pci/drivers/vfio-pci/0*; do
+		[ -e "$d" ] || continue
+		[ "$(cat "$d/vendor")" = "0x${id%:*}" ] && [ "$(cat "$d/device")" = "0x${id#*:}" ] || continue
+		run_bounded "$name" "$limit" "$prog" "${d##*/}"
+		return
+	done
+	echo "harness: no vfio-pci device $id for $name"
+}
+
 # run_job SHELL: run the job named by harness_job on the kernel command
 # line in a shell of its own (bash, or busybox's sh), between the
 # markers scripts/judge.py reads, then dump dmesg for the host to judge.

@@ -171,7 +171,8 @@ done
 # variants', v6.12-y and v7.3-ours).
 for p in $(for d in 6.12 7.3; do
 		SERIES_DIR=$REPO/patches/$d
-		series_layers "$(awk -F'|' '!/^#/ && NF { l = $1; gsub(/ /, "", l); printf "%s,", l }' "$SERIES_DIR/layers.conf")"
+		l=$(layer_names)
+		series_layers "${l// /,}"
 	done); do
 	name=${p#"$REPO"/patches/}
 	out=$(checkpatch_findings "$p" | grep . | known_filter "$(basename "$p")" || true)

@@ -72,7 +72,9 @@ layer_field() {
 			if (l == n) { v = $c; gsub(/^ +| +$/, "", v); if (v != "-") print v; exit } }' \
 		"$SERIES_DIR/layers.conf"
 }
-SERIES_LAYERS=$(awk -F'|' '!/^#/ && NF { gsub(/ /, "", $1); printf "%s ", $1 }' "$SERIES_DIR/layers.conf")
+# layer_names: the layers of $SERIES_DIR/layers.conf, in order
+layer_names() { awk -F'|' '!/^#/ && NF { gsub(/ /, "", $1); printf "%s ", $1 }' "$SERIES_DIR/layers.conf"; }
+SERIES_LAYERS=$(layer_names)
 SERIES_LAYERS=${SERIES_LAYERS% }
 
 # series_entries: "LAYER FILE" for every patch of the series, in order

@@ -62,7 +62,7 @@ edges: deps		## by hand: the DMA edge test where IOVAs reach the top of dma_addr
 	scripts/run-tests.sh vanilla-i386 stable-i386 plant-unmap-wrap-i386 \
 		vanilla-amd stable-amd patched-amd plant-unmap-wrap-amd
 
-bench: deps		## by hand: vanilla, stable, patched and 6.12 side by side, production and debug configs (results/bench/)
+bench: deps		## by hand: vanilla, stable, patched, 6.12 and 7.3 side by side, production and debug configs (results/bench/)
 	scripts/bench.sh
 
 clean:

@@ -18,11 +18,8 @@ v=$1 size=$2 align=$3 only=$4
 res=$REPO/results/bench
 mkdir -p "$res" "$OUT/bench/bin/$v" "$OUT/logs"
 b=$(build_dir "$v")
-tree=$(tree_dir "$v")
 d=$OUT/bench/bin/$v
-src=tools/testing/selftests/vfio
-git -C "$tree" show "$v:$src/vfio_pci_util.c" > "$d/vfio_pci_util.c"
-git -C "$tree" show "$v:$src/vfio_pci_util.h" > "$d/vfio_pci_util.h"
+bench_helpers "$v" "$d"
 gcc -O2 -Wall -pthread -isystem "$b/usr/include" -I"$d" -o "$d/vfio_bar_bench" \
 	"$REPO/bench/vfio_bar_bench.c" "$d/vfio_pci_util.c"
 out=$res/profile-$v-$size-$align-$only.txt

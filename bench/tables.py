@@ -2,7 +2,7 @@
 """tables.py CSV OUTDIR : tables, targets and plots from bench.sh's CSV.
 
 Writes OUTDIR/table.md (the production table with ratios, the scale
-curve's growth factors, the 6.12 fault counts, the VM start, the debug
+curve's growth factors, the fault counts, the VM start, the debug
 table, repeatability, the targets) and OUTDIR/{scale,prod-1g,vmstart}.png
 (gnuplot). Times are milliseconds of guest instruction time (-icount
 shift=0,sleep=off: 1 ns per instruction), the median of the repetitions
@@ -15,10 +15,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-BASES = ["vanilla", "stable", "patched", "v6.12"]
+BASES = ["vanilla", "stable", "patched", "v6.12", "v7.3", "v7.3-ours"]
 SIZES = ["256M", "1G", "4G", "16G"]
 ALIGNS = ["unaligned", "aligned", "misaligned"]
-RATIOS = [("patched", "vanilla"), ("stable", "vanilla"), ("patched", "v6.12")]
+RATIOS = [("patched", "vanilla"), ("stable", "vanilla"), ("patched", "v6.12"),
+          ("patched", "v7.3"), ("v7.3-ours", "v7.3")]
 # (measure, param, label); "cycle" is dma_map + dma_unmap of one repetition
 ROWS = [
     ("touch", "1thr", "first touch, 1 thread"),
@@ -195,7 +196,7 @@ def faults(bench):
     L = []
     L += ["## Minor faults of the first touch (1 thread) and of MAP_DMA untouched", "",
           "One fault per vma on 6.1 (the whole vma is mapped on the first fault), one",
-          "per 4 KiB page, 2 MiB (PMD) or 1 GiB (PUD) mapping on 6.12.", "",
+          "per 4 KiB page, 2 MiB (PMD) or 1 GiB (PUD) mapping on 6.12 and 7.3.", "",
           "| kernel | measure | align | " + " | ".join(SIZES) + " |",
           "|---" * (3 + len(SIZES)) + "|"]
     for k in prod:
@@ -217,8 +218,9 @@ def vm_start(bench):
               "Outer guest's instruction clock (CLOCK_MONOTONIC under -icount), from the",
               "start of QEMU in the outer guest to the line the second-level guest",
               "prints right after enabling the BAR it programmed (QEMU has DMA-mapped",
-              "the BAR by then). QEMU 7.2 does not align BAR mmaps: 6.12's figure is its",
-              "unaligned case. Run 0 also reads QEMU from the 9p root; run 1 is warm.", ""]
+              "the BAR by then). QEMU 7.2 does not align BAR mmaps: 6.12's and 7.3's",
+              "figures are their unaligned case. Run 0 also reads QEMU from the 9p root;",
+              "run 1 is warm.", ""]
         vrat = [(a, b) for a, b in RATIOS if a in vk and b in vk]
         L += ["| phase | run | " + " | ".join(vk) + "".join(f" | {a}/{b}" for a, b in vrat)
               + " |", "|---" * (2 + len(vk) + len(vrat)) + "|"]

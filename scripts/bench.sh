@@ -3,8 +3,9 @@
 # in one run (make bench). Every guest runs under -icount shift=0,sleep=off
 # with one vCPU, so the guest clock counts executed instructions:
 #   production  the kernels of BENCH_PROD (default vanilla-bench
-#               stable-bench patched-bench v6.12-bench: production-like
-#               configs), one boot per ivshmem BAR2 size of BENCH_SIZES
+#               stable-bench patched-bench v6.12-bench v7.3-bench
+#               v7.3-ours-bench: production-like configs), one boot
+#               per ivshmem BAR2 size of BENCH_SIZES
 #               (default 256M 1G 4G 16G) and a second boot at each size of
 #               BENCH_REPEAT (default 4G 16G) for repeatability; in each,
 #               bench/vfio_bar_bench with the BAR mapped aligned,
@@ -35,7 +36,7 @@
 # number.
 . "$(dirname "$0")/lib.sh"
 
-prod=${BENCH_PROD-vanilla-bench stable-bench patched-bench v6.12-bench}
+prod=${BENCH_PROD-vanilla-bench stable-bench patched-bench v6.12-bench v7.3-bench v7.3-ours-bench}
 debug=${BENCH_DEBUG-vanilla stable patched v6.12}
 sizes=${BENCH_SIZES:-256M 1G 4G 16G}
 repeat=${BENCH_REPEAT-4G 16G}
@@ -67,19 +68,13 @@ fi
 
 # bench_bin VARIANT: the benchmark program for VARIANT, built from
 # bench/vfio_bar_bench.c against the variant's uapi headers and its
-# selftests' helpers (from its branch in the tree, so that a tree checked
-# out for another variant does not matter). The same source for every
+# selftests' helpers (lib.sh's bench_helpers). The same source for every
 # kernel, whichever version of it the kernel was built with.
 bench_bin() {
-	local v=$1 b tree src d
+	local v=$1 b d
 	b=$(build_dir "$v")
-	tree=$(tree_dir "$v")
 	d=$OUT/bench/bin/$v
-	src=tools/testing/selftests/vfio
-	mkdir -p "$d"
-	git -C "$tree" show "$v:$src/vfio_pci_util.c" > "$d/vfio_pci_util.c" &&
-		git -C "$tree" show "$v:$src/vfio_pci_util.h" > "$d/vfio_pci_util.h" ||
-		die "$v: no vfio selftest helpers on branch $v of $tree"
+	bench_helpers "$v" "$d"
 	[ -f "$b/usr/include/linux/vfio.h" ] || die "$v: no uapi headers in $b (scripts/build.sh $v)"
 	gcc -O2 -Wall -pthread -isystem "$b/usr/include" -I"$d" -o "$d/vfio_bar_bench" \
 		"$REPO/bench/vfio_bar_bench.c" "$d/vfio_pci_util.c"

@@ -109,6 +109,25 @@ selftest_patches() {
 # a base with its own tools/testing/selftests/vfio (scripts/bases.conf)
 tests_base() { base_field "$1" 6; }
 
+# bench_helpers VARIANT DIR: the vfio selftests' helpers
+# (vfio_pci_util.[ch]) the benchmark programs are built with, copied into
+# DIR from the variant's branch in its tree (so that a tree checked out
+# for another variant does not matter) or, for a base whose selftests
+# are built on another base (bases.conf's "tests" column), from the
+# tests tree (out/tree/tests), which carries only the selftest patches
+bench_helpers() {
+	local v=$1 d=$2 tree rev f src=tools/testing/selftests/vfio
+	tree=$(tree_dir "$v") rev=$v
+	if [ "$(tests_base "$(variant_field "$v" 2)")" != in-tree ]; then
+		tree=$OUT/tree/tests rev=HEAD
+	fi
+	mkdir -p "$d"
+	for f in vfio_pci_util.c vfio_pci_util.h; do
+		git -C "$tree" show "$rev:$src/$f" > "$d/$f" ||
+			die "$v: no vfio selftest helpers at $rev of $tree"
+	done
+}
+
 # upstream_tests VARIANT: the test programs that the variant's patches
 # from its own base's series (patches/BASE, e.g. 7.3's revocation test)
 # add to a base's own tools/testing/selftests/vfio, written in upstream's

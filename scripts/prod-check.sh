@@ -116,11 +116,14 @@ case ${1:-} in
 esac
 PROFILE=${1:-${PROFILE:-amd64}}
 profile "$PROFILE"
-# SERIES=6.12: patches/6.12 on its base instead (the 6.12.y stable layer),
-# for the profiles built from a defconfig (the Debian configs are 6.1's)
+# SERIES=6.12 or 7.3: patches/SERIES on its base instead (the 6.12.y
+# stable layer, the mainline series), for the profiles built from a
+# defconfig (the Debian configs fetched here are 6.1's), or with
+# DEBIAN_CONFIG= naming Debian's config of that version (e.g. 7.3's
+# config.amd64_none_amd64.xz from linux-config-7.3 of trixie-backports)
 BASE=$SERIES
-[ "$BASE" = 6.1 ] || [ -z "$DEB_ARCH" ] ||
-	die "SERIES=$SERIES: profile $PROFILE uses Debian's 6.1 config; use a defconfig profile (riscv64, e500*)"
+[ "$BASE" = 6.1 ] || [ -z "$DEB_ARCH" ] || [ -n "${DEBIAN_CONFIG:-}" ] ||
+	die "SERIES=$SERIES: profile $PROFILE uses Debian's 6.1 config; use a defconfig profile (riscv64, e500*) or DEBIAN_CONFIG="
 PLANT=${PLANT:-}
 PLANT_FILE=${PLANT_FILE:-$PLANT_DEFAULT}
 PLANT_AT=${PLANT_AT:-series}

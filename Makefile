@@ -58,9 +58,10 @@ kvm: deps		## by hand: vfio_pci_kvm_test on vanilla, 6.12 and 7.3 with KVM (patc
 arch: deps		## by hand: the suite on i386 (no PAE) and arm64 64K pages (TCG, initramfs); VARIANTS=... for patched-arm64, *-probe, *-kasan, plant-fold-pmd-*
 	nice -n 19 scripts/run-tests.sh $(or $(VARIANTS),patched-i386 patched-arm64-64k)
 
-edges: deps		## by hand: the DMA edge test where IOVAs reach the top of dma_addr_t (i386 without PAE; QEMU's AMD IOMMU) on vanilla, stable, patched and a planted unmap-step wrap
-	scripts/run-tests.sh vanilla-i386 stable-i386 plant-unmap-wrap-i386 \
-		vanilla-amd stable-amd patched-amd plant-unmap-wrap-amd
+edges: deps		## by hand: the DMA edge test where IOVAs reach the top of dma_addr_t (i386 without PAE; QEMU's AMD IOMMU) on vanilla, stable, patched, 7.3 with patches/7.3's type1 RFC, and planted unmap faults; VARIANTS=... for some
+	scripts/run-tests.sh $(or $(VARIANTS),vanilla-i386 stable-i386 plant-unmap-wrap-i386 \
+		vanilla-amd stable-amd patched-amd plant-unmap-wrap-amd \
+		v7.3-ours-i386 plant-unmap-overreach-7.3-i386 v7.3-ours-amd plant-unmap-overreach-7.3-amd)
 
 bench: deps		## by hand: vanilla, stable, patched, 6.12 and 7.3 side by side, production and debug configs (results/bench/)
 	scripts/bench.sh

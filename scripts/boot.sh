@@ -157,6 +157,11 @@ qemu_args=(
 	-device nvme,serial=vfio0001,drive=nvm,addr=0x5
 	"${nics[@]}"
 )
+# A stalled guest can be looked at from the host: QEMU's monitor on a
+# socket beside the log (scripts/qemu-monitor.sh LOG 'info cpus')
+mon=$OUT/run/$(basename "$log").mon
+rm -f "$mon"
+qemu_args+=(-monitor "unix:$mon,server=on,wait=off")
 if [ $icount = 1 ]; then
 	[ "$accel" = tcg ] || die "--icount needs TCG"
 	# One vCPU: with -icount, QEMU runs vCPUs round-robin on one thread
@@ -165,9 +170,61 @@ if [ $icount = 1 ]; then
 fi
 say "booting $variant ($arch, $qemu, $accel$([ $icount = 1 ] && echo ", icount"), ivshmem $shm_size)" \
 	"limit ${timeout}s, log $log"
+# watch_guest: while QEMU runs, say on the log's behalf (in $log.stall,
+# added to the log at the end: tee owns the log) when the VM leaves the
+# running state, and when the guest has printed nothing for STALL_DUMP
+# seconds, with QEMU's view of its vCPUs, and end the guest after
+# STALL_KILL quiet seconds: more than any test program may take, since
+# the guest's run_bounded reports a hung program after its limit + 30 s
+# (600 s for ours), so a guest that quiet has stopped as a whole
+STALL_DUMP=${STALL_DUMP:-300} STALL_KILL=${STALL_KILL:-720}
+watch_guest() {
+	local last=-1 size quiet=0 dumped=0 status was=""
+	while sleep 10; do
+		status=$(monitor_cmd 'info status' | grep -o 'VM status: .*' || true)
+		if [ -n "$status" ] && [ "$status" != "$was" ] && [ -n "$was" ]; then
+			echo "harness: at ${SECONDS}s the $status (was: $was)"
+			stall_dump
+		fi
+		was=${status:-$was}
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" != "$last" ]; then last=$size quiet=0; continue; fi
+		quiet=$((quiet + 10))
+		if [ $quiet -ge "$STALL_DUMP" ] && [ $dumped = 0 ]; then
+			echo "harness: at ${SECONDS}s no guest output for ${quiet}s; QEMU's view:"
+			stall_dump
+			dumped=1
+		fi
+		if [ $quiet -ge "$STALL_KILL" ]; then
+			echo "harness: at ${SECONDS}s no guest output for ${quiet}s: the guest has stopped; ending it"
+			stall_dump
+			monitor_cmd quit >/dev/null
+			return
+		fi
+	done
+}
+monitor_cmd() { "$REPO/scripts/qemu-monitor.sh" "$log" "$@" 2>&1; }
+# The guest's jiffies, read twice 2 s apart, tell a guest whose clock
+# stopped (no timer interrupt) from one that ticks but whose tasks all
+# wait (for the console, say); the test kernels have no KASLR
+jiffies=$(awk '$3 == "jiffies_64" { print "0x" $1 }' "$(build_dir "$variant")/System.map" 2>/dev/null || true)
+stall_dump() {
+	{
+		monitor_cmd 'info status' 'info cpus' 'info lapic 0' 'info lapic 1' \
+			'info registers -a' 'info irq'
+		[ -z "$jiffies" ] || { monitor_cmd "x /1gx $jiffies"; sleep 2; monitor_cmd "x /1gx $jiffies"; }
+	} | sed 's/^/harness: /'
+}
+SECONDS=0
+rm -f "$log.stall"
+watch_guest > "$log.stall" &
+watcher=$!
 set +e
 timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" </dev/null 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
+kill $watcher 2>/dev/null; wait $watcher 2>/dev/null || true
+if [ -s "$log.stall" ]; then cat "$log.stall" | tee -a "$log"; fi
+rm -f "$log.stall" "$mon"
 [ "$rc" != 124 ] || { echo "harness: guest timed out after ${timeout}s" | tee -a "$log"; exit 124; }
 grep -q '^### job end' "$log" || { echo "harness: guest ended without finishing its job" | tee -a "$log"; exit 1; }

@@ -146,7 +146,7 @@ accel=tcg
 # (highres=off; nohz=off for kernels built with NO_HZ), which QEMU
 # re-arms itself. One stall came after that all the same (CI, vanilla
 # 6.1, state not seen): the watch below records QEMU's view of the next.
-if [ "$accel" = tcg ] && [ $icount = 0 ] && [ "$arch" = x86_64 -o "$arch" = i386 ]; then
+if [ "$accel" = tcg ] && [ $icount = 0 ] && { [ "$arch" = x86_64 ] || [ "$arch" = i386 ]; }; then
 	extra_append+="${extra_append:+ }nohz=off highres=off"
 fi
 qemu_args=(

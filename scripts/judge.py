@@ -101,6 +101,10 @@ BAD = re.compile(
 CRASH = re.compile(r"BUG:|Oops|Kernel panic|Unable to handle|general protection|Bad page")
 
 TAP = re.compile(r"^(not ok|ok)\s+\d+\s+(?:-\s+)?([^#]*?)\s*(?:#\s*(.*))?$")
+# The host's watch on a boot (scripts/boot.sh): its events and, of QEMU's
+# view of a silent guest, what tells where it stands (run state, LAPIC
+# ISR/IRR/PPR, each vCPU's RIP and HLT flag, the jiffies read twice)
+WATCH = re.compile(r"harness: (at |VM status|ISR|IRR|APR |RIP=|[0-9a-f]{16}: )")
 RUN = re.compile(r"^#\s+RUN\s+(\S+)")
 STAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
@@ -278,7 +282,7 @@ def parse(text):
         if line.startswith("### dmesg begin") or line.startswith("### dmesg end"):
             in_dmesg = line.startswith("### dmesg begin")
             continue
-        if line.startswith("harness: guest"):
+        if line.startswith("harness: guest") or WATCH.match(line):
             notes.append(line)
         if in_dmesg:
             dmesg_lines.append(line)

@@ -228,7 +228,9 @@ set +e
 timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" </dev/null 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-kill $watcher 2>/dev/null; wait $watcher 2>/dev/null || true
+# the watch may have ended (it ends a silent guest); set -e must not mind
+kill $watcher 2>/dev/null || true
+wait $watcher 2>/dev/null || true
 if [ -s "$log.stall" ]; then cat "$log.stall" | tee -a "$log"; fi
 rm -f "$log.stall" "$mon"
 [ "$rc" != 124 ] || { echo "harness: guest timed out after ${timeout}s" | tee -a "$log"; exit 124; }

@@ -144,8 +144,9 @@ accel=tcg
 # QEMU's main loop, by all appearances (QEMU 7.2, not root-caused
 # further). x86 guests there run the LAPIC timer in periodic mode
 # (highres=off; nohz=off for kernels built with NO_HZ), which QEMU
-# re-arms itself. One stall came after that all the same (CI, vanilla
-# 6.1, state not seen): the watch below records QEMU's view of the next.
+# re-arms itself. Stalls came after that all the same; the one the watch
+# below caught had CPU 1's timer vector stuck in service, masking the
+# 9p root's virtqueue interrupt (docs/results/2026-12-07-tcg-stall.md).
 if [ "$accel" = tcg ] && [ $icount = 0 ] && { [ "$arch" = x86_64 ] || [ "$arch" = i386 ]; }; then
 	extra_append+="${extra_append:+ }nohz=off highres=off"
 fi

@@ -51,7 +51,7 @@ for k in "$@"; do
 	for s in $sizes; do
 		log=$OUT/logs/open-cost-$k-$s.log
 		say "open-cost: $k, BAR2 $s (log $log)"
-		"$REPO/scripts/boot.sh" --icount --shm-size "$s" --shm-ram \
+		STALL_DUMP=0 STALL_KILL=0 "$REPO/scripts/boot.sh" --icount --shm-size "$s" --shm-ram \
 			--timeout "${OPEN_TIMEOUT:-3600}" --log "$log" "$k" "$(job "$bin")" >/dev/null ||
 			say "open-cost: $k $s: the guest did not finish (see $log)"
 		tr -d '\r' <"$log" | grep -aE '^bench' | sed "s/^/$k,$s,/" >>"$raw"

@@ -35,7 +35,8 @@ echo '### callers';
 perf report -i /tmp/perf.data --stdio --no-children --sort sym --percent-limit 5 -g caller,0.5,callee,function,percent 2>/dev/null | grep -v '^\$' | head -n 150;
 echo '### profile end'"
 say "profile: $v, BAR2 $size, $align, $only (log $log)"
-nice -n "${BENCH_NICE:-10}" "$REPO/scripts/boot.sh" --icount --shm-size "$size" --shm-ram \
+# long quiet phases: no watch (boot.sh)
+STALL_DUMP=0 STALL_KILL=0 nice -n "${BENCH_NICE:-10}" "$REPO/scripts/boot.sh" --icount --shm-size "$size" --shm-ram \
 	--timeout "${PROFILE_TIMEOUT:-7200}" --log "$log" "$v" "$job" >/dev/null ||
 	say "profile: the guest did not finish (see $log)"
 {

@@ -78,7 +78,8 @@ job=$(mktemp "$OUT/run/job.XXXXXX")
 } > "$job"
 nvme=$job.nvme
 truncate -s 16M "$nvme"
-trap 'rm -f "$job" "$nvme"' EXIT
+watcher="" mon=""
+trap '[ -z "$watcher" ] || kill $watcher 2>/dev/null || true; rm -f "$job" "$nvme" ${mon:+"$mon"}' EXIT
 
 # The root: the host's over 9p, or the variant's initramfs with the job in it
 case "$root" in
@@ -165,7 +166,7 @@ qemu_args=(
 )
 # A stalled guest can be looked at from the host: QEMU's monitor on a
 # socket beside the log (scripts/qemu-monitor.sh LOG 'info cpus')
-mon=$OUT/run/$(basename "$log").mon
+mon=$(monitor_socket "$log")
 rm -f "$mon"
 qemu_args+=(-monitor "unix:$mon,server=on,wait=off")
 if [ $icount = 1 ]; then
@@ -182,7 +183,8 @@ say "booting $variant ($arch, $qemu, $accel$([ $icount = 1 ] && echo ", icount")
 # seconds, with QEMU's view of its vCPUs, and end the guest after
 # STALL_KILL quiet seconds: more than any test program may take, since
 # the guest's run_bounded reports a hung program after its limit + 30 s
-# (600 s for ours), so a guest that quiet has stopped as a whole
+# (600 s for ours), so a guest that quiet has stopped as a whole. 0 turns
+# either off (the benchmarks' and the clients' long quiet boots).
 STALL_DUMP=${STALL_DUMP:-300} STALL_KILL=${STALL_KILL:-720}
 watch_guest() {
 	local last=-1 size quiet=0 dumped=0 status was=""
@@ -196,20 +198,21 @@ watch_guest() {
 		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
 		if [ "$size" != "$last" ]; then last=$size quiet=0; continue; fi
 		quiet=$((quiet + 10))
-		if [ $quiet -ge "$STALL_DUMP" ] && [ $dumped = 0 ]; then
+		if [ "$STALL_DUMP" -gt 0 ] && [ $quiet -ge "$STALL_DUMP" ] && [ $dumped = 0 ]; then
 			echo "harness: at ${SECONDS}s no guest output for ${quiet}s; QEMU's view:"
 			stall_dump
 			dumped=1
 		fi
-		if [ $quiet -ge "$STALL_KILL" ]; then
+		if [ "$STALL_KILL" -gt 0 ] && [ $quiet -ge "$STALL_KILL" ]; then
 			echo "harness: at ${SECONDS}s no guest output for ${quiet}s: the guest has stopped; ending it"
 			stall_dump
-			monitor_cmd quit >/dev/null
+			monitor_cmd quit >/dev/null || true
 			return
 		fi
 	done
 }
-monitor_cmd() { "$REPO/scripts/qemu-monitor.sh" "$log" "$@" 2>&1; }
+# a monitor that does not answer must not end the watch (set -e)
+monitor_cmd() { "$REPO/scripts/qemu-monitor.sh" "$log" "$@" 2>&1 || true; }
 # The guest's jiffies, read twice 2 s apart, tell a guest whose clock
 # stopped (no timer interrupt) from one that ticks but whose tasks all
 # wait (for the console, say); the test kernels have no KASLR
@@ -219,7 +222,7 @@ stall_dump() {
 		monitor_cmd 'info status' 'info cpus' 'info lapic 0' 'info lapic 1' \
 			'info registers -a' 'info irq'
 		[ -z "$jiffies" ] || { monitor_cmd "x /1gx $jiffies"; sleep 2; monitor_cmd "x /1gx $jiffies"; }
-	} | sed 's/^/harness: /'
+	} | sed 's/^/harness: /' || true
 }
 SECONDS=0
 rm -f "$log.stall"
@@ -232,7 +235,8 @@ set -e
 # the watch may have ended (it ends a silent guest); set -e must not mind
 kill $watcher 2>/dev/null || true
 wait $watcher 2>/dev/null || true
-if [ -s "$log.stall" ]; then cat "$log.stall" | tee -a "$log"; fi
-rm -f "$log.stall" "$mon"
+watcher=""
+if [ -s "$log.stall" ]; then tee -a "$log" < "$log.stall"; fi
+rm -f "$log.stall"
 [ "$rc" != 124 ] || { echo "harness: guest timed out after ${timeout}s" | tee -a "$log"; exit 124; }
 grep -q '^### job end' "$log" || { echo "harness: guest ended without finishing its job" | tee -a "$log"; exit 1; }

@@ -104,7 +104,10 @@ TAP = re.compile(r"^(not ok|ok)\s+\d+\s+(?:-\s+)?([^#]*?)\s*(?:#\s*(.*))?$")
 # The host's watch on a boot (scripts/boot.sh): its events and, of QEMU's
 # view of a silent guest, what tells where it stands (run state, LAPIC
 # ISR/IRR/PPR, each vCPU's RIP and HLT flag, the jiffies read twice)
-WATCH = re.compile(r"harness: (at |VM status|ISR|IRR|APR |RIP=|[0-9a-f]{16}: )")
+WATCH = re.compile(r"harness: (at |VM status|ISR|IRR|APR |RIP=|EIP=|[0-9a-f]{8,16}: )")
+# ... which fail the run where the watch saw the VM stop or ended the
+# guest; a dump alone (a guest quiet for 300 s that went on) does not
+WATCH_FAILS = re.compile(r"harness: at \d+s (the VM status|.*the guest has stopped)")
 RUN = re.compile(r"^#\s+RUN\s+(\S+)")
 STAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
@@ -260,7 +263,7 @@ def kunit_results(dmesg_lines):
 
 def parse(text):
     """(results, dmesg lines, indexes of bad dmesg lines, notes) of a log"""
-    results, notes, dmesg_lines = {}, [], []
+    results, notes, dmesg_lines, watch = {}, [], [], []
     prog, in_dmesg, running, saw_job_end = None, False, "", False
     for raw in text.splitlines():
         line = raw.rstrip("\r")
@@ -282,8 +285,10 @@ def parse(text):
         if line.startswith("### dmesg begin") or line.startswith("### dmesg end"):
             in_dmesg = line.startswith("### dmesg begin")
             continue
-        if line.startswith("harness: guest") or WATCH.match(line):
+        if line.startswith("harness: guest"):
             notes.append(line)
+        if WATCH.match(line):
+            watch.append(line)
         if in_dmesg:
             dmesg_lines.append(line)
             continue
@@ -308,6 +313,8 @@ def parse(text):
     results["dmesg"] = ("FAIL" if bad else "PASS", None)
     if not saw_job_end:
         notes.append("guest did not finish its job")
+    if any(WATCH_FAILS.match(line) for line in watch):
+        notes += watch
     return results, dmesg_lines, bad, notes
 
 

@@ -193,6 +193,11 @@ tree_dir() {
 	echo "$OUT/tree/$(variant_field "$1" 2)${a:+-arch}"
 }
 build_dir() { echo "$OUT/build/$1"; }    # a variant's O= directory
+# monitor_socket LOG: the QEMU monitor socket of the boot whose serial log
+# is LOG (boot.sh, qemu-monitor.sh), named after the log's whole path:
+# boots whose logs share a file name (make test and make clients side by
+# side) must not share a socket
+monitor_socket() { echo "$OUT/run/mon.$(realpath -m "$1" | md5sum | cut -c1-12)"; }
 
 # base_worktree SRC TREE REV: a detached worktree of SRC at REV in TREE,
 # made if missing, then reset to REV with nothing else in it.

@@ -165,7 +165,8 @@ qemu_args=(
 	"${nics[@]}"
 )
 # A stalled guest can be looked at from the host: QEMU's monitor on a
-# socket beside the log (scripts/qemu-monitor.sh LOG 'info cpus')
+# socket named after the log (lib.sh monitor_socket; scripts/
+# qemu-monitor.sh LOG 'info cpus')
 mon=$(monitor_socket "$log")
 rm -f "$mon"
 qemu_args+=(-monitor "unix:$mon,server=on,wait=off")
